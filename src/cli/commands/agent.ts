@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import type { Agent } from '../../domain.js';
+import { print, reportAndExit, withSystem } from '../context.js';
+
+function line(a: Agent): string {
+  return `${a.agentId}\t${a.status}\t${a.modelProvider}/${a.modelName ?? '-'}\t${a.name}`;
+}
+
+function list(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
+}
+
+export function registerAgentCommands(program: Command): void {
+  const agent = program.command('agent').description('Manage agents');
+
+  agent
+    .command('create <agentId>')
+    .description('Register an agent')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--role <role>', 'role prompt')
+    .option('--description <text>')
+    .option('--provider <provider>', 'model provider (echo, openai)', 'openai')
+    .option('--model <name>', 'model name')
+    .option('--model-key <key>', 'vault secret holding the provider key')
+    .option('--capability <list>', 'capabilities (repeat or comma-separate)', list)
+    .option('--action <list>', 'allowed actions (repeat or comma-separate)', list)
+    .option('--config <json>', 'agent config as JSON')
+    .option('--json', 'print JSON')
+    .action(async (agentId: string, o) => {
+      try {
+        const config = o.config ? JSON.parse(o.config) : undefined;
+        const created = await withSystem((s) =>
+          s.agents.create({
+            agentId,
+            name: o.name,
+            role: o.role,
+            description: o.description,
+            modelProvider: o.provider,
+            modelName: o.model,
+            modelKey: o.modelKey,
+            capabilities: o.capability,
+            actions: o.action,
+            config,
+          }),
+        );
+        print(created, o.json, () => `created ${line(created)}`);
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  agent
+    .command('list')
+    .description('List agents (newest first)')
+    .option('--status <status>')
+    .option('-q, --query <text>', 'full-text search')
+    .option('--limit <n>', 'page size', (v) => Number(v), 50)
+    .option('--offset <n>', 'skip', (v) => Number(v), 0)
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      try {
+        const page = await withSystem((s) =>
+          s.agents.list({ status: o.status, q: o.query, limit: o.limit, offset: o.offset }),
+        );
+        print(page, o.json, () =>
+          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
+        );
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  agent
+    .command('get <agentId>')
+    .option('--json', 'print JSON')
+    .action(async (agentId: string, o) => {
+      try {
+        const found = await withSystem((s) => s.agents.get(agentId));
+        print(found, o.json, () => JSON.stringify(found, null, 2));
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  agent
+    .command('delete <agentId>')
+    .option('--json', 'print JSON')
+    .action(async (agentId: string, o) => {
+      try {
+        const deleted = await withSystem((s) => s.agents.delete(agentId));
+        print({ deleted: deleted.agentId }, o.json, () => `deleted ${deleted.agentId}`);
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { migrate } from '../db/migrate.js';
+import { registerAgentCommands } from './commands/agent.js';
+import { serve } from './commands/serve.js';
+import { print, reportAndExit, withSystem } from './context.js';
+
+const program = new Command('bsm').description('BSM-AgentOS: control plane for AI agents').version('0.1.0');
+
+program
+  .command('serve')
+  .description('Run the HTTP API (and the engine unless --no-worker)')
+  .option('--no-migrate', 'do not apply pending migrations at start')
+  .option('--no-worker', 'serve the API only; tasks run on `bsm worker` processes')
+  .action(async (o: { migrate: boolean; worker: boolean }) => {
+    try {
+      await serve(o);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations')
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) => {
+    try {
+      const applied = await withSystem((s) => migrate(s.db, s.logger), { migrate: false });
+      print({ applied }, Boolean(o.json), () =>
+        applied.length ? applied.map((m) => `applied ${m}`).join('\n') : 'database is up to date',
+      );
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
+
+registerAgentCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,138 @@
+/**
+ * Glossary and shared types. Domain objects are camelCase, as the seed's `toJSON()`.
+ *
+ * - agent: a registered AI worker — a role prompt, a model (provider + name), capabilities, and
+ *   an allow-list of actions it may take. `id` is a UUID; `agentId` is the human handle.
+ * - task: one request to an agent, queued in PostgreSQL. `taskId` is the client-visible id
+ *   (clients may choose it; resubmitting it never runs the task twice).
+ * - execution: one attempt at a task (a retried task has several).
+ * - lease: a worker's claim on a running task, with an expiry the worker keeps renewing.
+ * - model: an entry of the `ml_models` registry.
+ * - audit log: an append-only, hash-chained record of who did what.
+ */
+
+export type AgentStatus = 'active' | 'inactive' | 'archived';
+export const AGENT_STATUSES: readonly AgentStatus[] = ['active', 'inactive', 'archived'];
+
+export interface Agent {
+  id: string;
+  agentId: string;
+  name: string;
+  role: string;
+  description: string | null;
+  modelProvider: string;
+  modelKey: string;
+  modelName: string | null;
+  status: AgentStatus;
+  capabilities: string[];
+  actions: string[];
+  config: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  createdBy: string | null;
+  version: number;
+}
+
+export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export const TASK_STATUSES: readonly TaskStatus[] = [
+  'pending',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+];
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
+
+export interface Task {
+  id: string;
+  taskId: string;
+  /** UUID of the agent (agents.id). */
+  agentId: string | null;
+  type: string;
+  status: TaskStatus;
+  priority: number;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  metadata: Record<string, unknown>;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  createdAt: Date;
+  retryCount: number;
+  maxRetries: number;
+  timeoutSeconds: number;
+}
+
+export type UserRole = 'admin' | 'user' | 'viewer';
+export const USER_ROLES: readonly UserRole[] = ['admin', 'user', 'viewer'];
+
+export interface User {
+  id: string;
+  username: string;
+  email: string;
+  role: UserRole;
+  isActive: boolean;
+  lastLogin: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AuditLog {
+  id: string;
+  userId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  details: Record<string, unknown>;
+  ipAddress: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+}
+
+export type ModelStatus = 'training' | 'deployed' | 'archived';
+export const MODEL_STATUSES: readonly ModelStatus[] = ['training', 'deployed', 'archived'];
+
+export interface MlModel {
+  id: string;
+  modelId: string;
+  name: string;
+  type: string;
+  version: string;
+  status: ModelStatus;
+  framework: string | null;
+  metrics: Record<string, unknown>;
+  config: Record<string, unknown>;
+  filePath: string | null;
+  createdAt: Date;
+  deployedAt: Date | null;
+  createdBy: string | null;
+}
+
+export type ExecutionStatus = 'success' | 'failure' | 'timeout';
+
+export interface Execution {
+  id: string;
+  executionId: string;
+  agentId: string | null;
+  taskId: string | null;
+  input: string;
+  output: string | null;
+  tokensUsed: number | null;
+  executionTimeMs: number | null;
+  status: ExecutionStatus;
+  errorMessage: string | null;
+  createdAt: Date;
+}
+
+/** Every list answer of the API (SPEC §7). */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface PageRequest {
+  limit?: number;
+  offset?: number;
+}

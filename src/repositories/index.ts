@@ -1,0 +1,37 @@
+import type { Queryable } from '../db/index.js';
+import { AgentRepository } from './agents.js';
+import { AuditLogRepository } from './auditLogs.js';
+import { ExecutionRepository } from './executions.js';
+import { MlModelRepository } from './mlModels.js';
+import { TaskRepository } from './tasks.js';
+import { UserRepository } from './users.js';
+
+export {
+  AgentRepository,
+  AuditLogRepository,
+  ExecutionRepository,
+  MlModelRepository,
+  TaskRepository,
+  UserRepository,
+};
+
+export interface Repositories {
+  agents: AgentRepository;
+  tasks: TaskRepository;
+  users: UserRepository;
+  auditLogs: AuditLogRepository;
+  mlModels: MlModelRepository;
+  executions: ExecutionRepository;
+}
+
+/** All repositories over one handle — the database, or a transaction so several writes commit together. */
+export function createRepositories(db: Queryable): Repositories {
+  return {
+    agents: new AgentRepository(db),
+    tasks: new TaskRepository(db),
+    users: new UserRepository(db),
+    auditLogs: new AuditLogRepository(db),
+    mlModels: new MlModelRepository(db),
+    executions: new ExecutionRepository(db),
+  };
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import { createSystem, type System } from '../../src/system.js';
+import { createTestDatabase, type DbTarget, quietLogger, testConfig } from './db.js';
+
+export interface TestSystem {
+  system: System;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** A whole System with its HTTP app over a fresh test database. */
+export async function createTestSystem(
+  target: DbTarget,
+  env: Record<string, string> = {},
+): Promise<TestSystem> {
+  const database = await createTestDatabase(target);
+  const config = testConfig({ ...env, ...(database.url ? { DATABASE_URL: database.url } : {}) });
+  const system = await createSystem(config, { logger: quietLogger, db: database.db });
+  const app = await buildApp(system);
+  await app.ready();
+  return {
+    system,
+    app,
+    async close() {
+      await app.close();
+      await system.close().catch(() => undefined);
+      await database.drop().catch(() => undefined);
+    },
+  };
+}

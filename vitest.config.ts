@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Two cores: more parallel files only contend for PostgreSQL and the CPU.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
