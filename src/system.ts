@@ -3,12 +3,17 @@
  * them in reverse. Nothing else constructs long-lived objects, so tests build a System the same
  * way production does (with their own Config).
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
+import { EventBus } from './core/eventBus.js';
 import { type Db, openDb } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
+import { AuditService } from './security/audit.js';
+import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
 
 /** Model providers the engine ships with. */
 export const BUILTIN_PROVIDERS = ['echo', 'openai'] as const;
@@ -32,7 +37,13 @@ export interface System {
   config: Config;
   logger: Logger;
   db: Db;
+  /** Identifies this process among the nodes sharing the database (leases, event echo). */
+  nodeId: string;
+  /** JWT and encryption keys: from the environment, or generated once in BSM_DATA_DIR. */
+  secrets: ResolvedSecrets;
   repos: Repositories;
+  events: EventBus;
+  audit: AuditService;
   agents: AgentManager;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -40,13 +51,20 @@ export interface System {
 
 export async function createSystem(config: Config, options: SystemOptions = {}): Promise<System> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const secrets = resolveSecrets(config);
   const db = options.db ?? (await openDb(config, logger));
   const closers: Array<() => Promise<void>> = [() => db.close()];
   try {
     await db.ping();
     if (options.migrate ?? true) await migrate(db, logger);
     const repos = createRepositories(db);
+    const nodeId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const events = new EventBus(nodeId, logger);
+    await events.start();
+    closers.push(() => events.stop());
+    const audit = new AuditService(repos.auditLogs, logger);
     const agents = new AgentManager({
+      events,
       repo: repos.agents,
       logger,
       providers: () => BUILTIN_PROVIDERS,
@@ -57,7 +75,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       config,
       logger,
       db,
+      nodeId,
+      secrets,
       repos,
+      events,
+      audit,
       agents,
       readiness,
       async close() {

@@ -2,6 +2,7 @@ import type { Agent, AgentStatus, Page, PageRequest } from '../domain.js';
 import { AppError, validation } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentPatch, AgentRepository, NewAgent } from '../repositories/agents.js';
+import type { EventBus } from './eventBus.js';
 
 /** SPEC §5: lowercase letters, digits, `.`, `_`, `-`; 2–100 characters, starting alphanumeric. */
 export const AGENT_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{1,99}$';
@@ -10,6 +11,7 @@ const AGENT_ID_RE = new RegExp(AGENT_ID_PATTERN);
 export interface AgentManagerDeps {
   repo: AgentRepository;
   logger: Logger;
+  events: EventBus;
   /** Names of the model providers the engine can call (`echo`, `openai`, …). */
   providers: () => readonly string[];
   /** Names of the actions registered in the plugin system. */
@@ -27,6 +29,7 @@ export class AgentManager {
     this.validate(input);
     const agent = await this.deps.repo.create(input);
     this.deps.logger.info({ agentId: agent.agentId }, 'agent created');
+    this.deps.events.emit('agent:created', { agentId: agent.agentId, id: agent.id });
     return agent;
   }
 
@@ -44,12 +47,14 @@ export class AgentManager {
     this.validate(patch);
     const agent = await this.deps.repo.update(agentId, patch);
     this.deps.logger.info({ agentId }, 'agent updated');
+    this.deps.events.emit('agent:updated', { agentId, id: agent.id, version: agent.version });
     return agent;
   }
 
   async delete(agentId: string): Promise<Agent> {
     const agent = await this.deps.repo.delete(agentId);
     this.deps.logger.info({ agentId }, 'agent deleted');
+    this.deps.events.emit('agent:deleted', { agentId, id: agent.id });
     return agent;
   }
 

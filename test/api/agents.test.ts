@@ -179,3 +179,32 @@ describe.each(dbTargets)('agents and models API on %s', (target) => {
     expect((await t.app.inject('/docs/')).statusCode).toBe(200);
   });
 });
+
+describe('agent changes leave a trail', () => {
+  it('writes an audit row and emits an event for every create, update and delete', async () => {
+    const t = await createTestSystem('pglite');
+    try {
+      const seen: string[] = [];
+      t.system.events.subscribe((e) => seen.push(`${e.type}:${e.payload.agentId}`));
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/agents',
+        payload: { agentId: 'aud', name: 'A', role: 'r', modelProvider: 'echo' },
+        headers: { 'user-agent': 'curl/8' },
+      });
+      await t.app.inject({ method: 'PATCH', url: '/api/agents/aud', payload: { name: 'B' } });
+      await t.app.inject({ method: 'DELETE', url: '/api/agents/aud' });
+      expect(seen).toEqual(['agent:created:aud', 'agent:updated:aud', 'agent:deleted:aud']);
+      const rows = await t.system.repos.auditLogs.list({ resourceType: 'agent' });
+      expect(rows.items.map((r) => r.action).sort()).toEqual([
+        'agent.create',
+        'agent.delete',
+        'agent.update',
+      ]);
+      const created = rows.items.find((r) => r.action === 'agent.create')!;
+      expect(created).toMatchObject({ resourceId: 'aud', ipAddress: '127.0.0.1', userAgent: 'curl/8' });
+    } finally {
+      await t.close();
+    }
+  });
+});

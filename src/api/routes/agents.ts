@@ -3,6 +3,7 @@ import type { AgentStatus } from '../../domain.js';
 import { AGENT_STATUSES } from '../../domain.js';
 import type { AgentPatch, NewAgent } from '../../repositories/agents.js';
 import type { System } from '../../system.js';
+import { auditRequest } from '../audit.js';
 import { agentCreateBody, agentPatchBody } from '../schemas/agents.js';
 import { errorResponses, handleParam, pageOf, pageQuery } from '../schemas/common.js';
 
@@ -47,6 +48,12 @@ export const agentRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
     },
     async (request, reply) => {
       const agent = await agents.create({ ...request.body, createdBy: request.user?.id ?? null });
+      await auditRequest(system.audit, request, {
+        action: 'agent.create',
+        resourceType: 'agent',
+        resourceId: agent.agentId,
+        details: { name: agent.name, modelProvider: agent.modelProvider, actions: agent.actions },
+      });
       return reply.status(201).send(agent);
     },
   );
@@ -77,7 +84,16 @@ export const agentRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
         response: { 200: agentRef, ...errorResponses },
       },
     },
-    (request) => agents.update(request.params.agentId, request.body),
+    async (request) => {
+      const agent = await agents.update(request.params.agentId, request.body);
+      await auditRequest(system.audit, request, {
+        action: 'agent.update',
+        resourceType: 'agent',
+        resourceId: agent.agentId,
+        details: { fields: Object.keys(request.body), version: agent.version },
+      });
+      return agent;
+    },
   );
 
   app.delete<{ Params: { agentId: string } }>(
@@ -93,6 +109,11 @@ export const agentRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
     },
     async (request, reply) => {
       await agents.delete(request.params.agentId);
+      await auditRequest(system.audit, request, {
+        action: 'agent.delete',
+        resourceType: 'agent',
+        resourceId: request.params.agentId,
+      });
       return reply.status(204).send();
     },
   );

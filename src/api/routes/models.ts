@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { MODEL_STATUSES, type ModelStatus } from '../../domain.js';
 import type { MlModelPatch, NewMlModel } from '../../repositories/mlModels.js';
 import type { System } from '../../system.js';
+import { auditRequest } from '../audit.js';
 import { errorResponses, handleParam, pageOf, pageQuery } from '../schemas/common.js';
 import { modelCreateBody, modelPatchBody } from '../schemas/models.js';
 
@@ -47,6 +48,12 @@ export const modelRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
     },
     async (request, reply) => {
       const model = await models.create({ ...request.body, createdBy: request.user?.id ?? null });
+      await auditRequest(system.audit, request, {
+        action: 'model.create',
+        resourceType: 'model',
+        resourceId: model.modelId,
+        details: { name: model.name, version: model.version },
+      });
       return reply.status(201).send(model);
     },
   );
@@ -77,7 +84,16 @@ export const modelRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
         response: { 200: modelRef, ...errorResponses },
       },
     },
-    (request) => models.update(request.params.modelId, request.body),
+    async (request) => {
+      const model = await models.update(request.params.modelId, request.body);
+      await auditRequest(system.audit, request, {
+        action: 'model.update',
+        resourceType: 'model',
+        resourceId: model.modelId,
+        details: { fields: Object.keys(request.body) },
+      });
+      return model;
+    },
   );
 
   app.delete<{ Params: { modelId: string } }>(
@@ -93,6 +109,11 @@ export const modelRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
     },
     async (request, reply) => {
       await models.delete(request.params.modelId);
+      await auditRequest(system.audit, request, {
+        action: 'model.delete',
+        resourceType: 'model',
+        resourceId: request.params.modelId,
+      });
       return reply.status(204).send();
     },
   );
@@ -108,6 +129,14 @@ export const modelRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
         response: { 200: modelRef, ...errorResponses },
       },
     },
-    (request) => models.deploy(request.params.modelId),
+    async (request) => {
+      const model = await models.deploy(request.params.modelId);
+      await auditRequest(system.audit, request, {
+        action: 'model.deploy',
+        resourceType: 'model',
+        resourceId: model.modelId,
+      });
+      return model;
+    },
   );
 };
