@@ -4,6 +4,9 @@
  * database `bsm_test_<random>` and drops only that one.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
@@ -74,5 +77,6 @@ export async function createTestDatabase(target: DbTarget): Promise<TestDatabase
 
 /** A Config for tests: defaults plus overrides, never the developer's own .env. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bsm-test-'));
+  return loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', BSM_DATA_DIR: dataDir, ...env });
 }
