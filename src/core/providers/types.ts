@@ -1,0 +1,91 @@
+/**
+ * The contract between the task queue, model providers and the plugin system.
+ *
+ * Task input (SPEC §5): `{ prompt }` or `{ messages }`, plus optional `variables`.
+ * Provider output: `{ text, toolCalls?, usage }`, stored as the task's `output`.
+ */
+import type { Agent, Task } from '../../domain.js';
+import type { Logger } from '../../logger.js';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+}
+
+export interface TaskInput {
+  prompt?: string;
+  messages?: ChatMessage[];
+  variables?: Record<string, unknown>;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** One tool call the model asked for, and what came of it. */
+export interface ToolCallRecord {
+  name: string;
+  arguments: unknown;
+  result?: unknown;
+  /** Set when the call was refused (not allowed, invalid arguments) or failed. */
+  error?: string;
+}
+
+export interface ProviderResult {
+  text: string;
+  usage: Usage;
+  toolCalls?: ToolCallRecord[];
+}
+
+/** An action offered to the model as a tool (JSON-schema parameters, OpenAI function format). */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * The agent's allowed actions, as the provider sees them. `invoke` checks the allow-list,
+ * validates the arguments, runs the action and audits it; it throws (with a message meant for
+ * the model) when the call is refused or fails.
+ */
+export interface ToolInvoker {
+  definitions: ToolDefinition[];
+  invoke(name: string, args: unknown, signal: AbortSignal): Promise<unknown>;
+}
+
+export interface ProviderContext {
+  agent: Agent;
+  task: Task;
+  /** Aborted on timeout, cancel, or worker shutdown: the provider must stop promptly. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** API key resolved for this agent (vault secret named by `model_key`, agent config, or env). */
+  apiKey?: string;
+  tools?: ToolInvoker;
+}
+
+export interface Provider {
+  readonly name: string;
+  run(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult>;
+}
+
+/**
+ * Runs other agents' tasks on behalf of an action (`agent.delegate`) or a workflow step: submit
+ * and wait for the terminal state. Implemented by the task queue.
+ */
+export interface TaskRunner {
+  submitAndWait(
+    request: {
+      agentId: string;
+      input: TaskInput;
+      parentTaskId?: string;
+      createdBy?: string | null;
+      metadata?: Record<string, unknown>;
+      timeoutSeconds?: number;
+    },
+    waitMs: number,
+  ): Promise<Task>;
+}
