@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
 import { EventBus } from './core/eventBus.js';
+import { RedisEventTransport } from './core/redisEventTransport.js';
 import { type Db, openDb } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
@@ -59,7 +60,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     if (options.migrate ?? true) await migrate(db, logger);
     const repos = createRepositories(db);
     const nodeId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    const events = new EventBus(nodeId, logger);
+    const transport = config.redisUrl
+      ? new RedisEventTransport(config.redisUrl, config.redisPrefix, logger)
+      : undefined;
+    const events = new EventBus(nodeId, logger, transport);
     await events.start();
     closers.push(() => events.stop());
     const audit = new AuditService(repos.auditLogs, logger);

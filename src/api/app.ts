@@ -8,6 +8,7 @@ import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { agentRoutes } from './routes/agents.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { agentSchema } from './schemas/agents.js';
@@ -103,6 +104,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });
+  await app.register(eventRoutes, { prefix: '/api/events', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }
