@@ -12,6 +12,7 @@ import { RedisEventTransport } from './core/redisEventTransport.js';
 import { type Db, openDb } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
+import { MetricsRegistry } from './metrics.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
@@ -46,6 +47,8 @@ export interface System {
   events: EventBus;
   audit: AuditService;
   agents: AgentManager;
+  /** Every component registers its numbers here; `GET /metrics` renders them. */
+  metrics: MetricsRegistry;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -74,6 +77,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       providers: () => BUILTIN_PROVIDERS,
       actions: () => [],
     });
+    const metrics = new MetricsRegistry();
+    metrics.register('events', () => events.metrics());
+    metrics.register('audit', () => audit.metrics());
+    metrics.register('agents', () => agents.metrics());
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     return {
       config,
@@ -85,6 +92,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       events,
       audit,
       agents,
+      metrics,
       readiness,
       async close() {
         for (const close of closers.reverse()) {

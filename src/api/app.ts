@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,6 +10,7 @@ import { errorBody, handleError } from './errorHandler.js';
 import { agentRoutes } from './routes/agents.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { agentSchema } from './schemas/agents.js';
 import { errorSchema } from './schemas/common.js';
@@ -20,6 +21,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route requires. Every route must declare it: buildApp refuses a route without. */
     access?: RouteAccess;
+    /** `GET /metrics` also accepts `Authorization: Bearer $METRICS_TOKEN` instead of a user. */
+    metricsTokenAccepted?: boolean;
   }
   interface FastifyRequest {
     /** The authenticated caller, when there is one. */
@@ -37,6 +40,13 @@ export interface AppOptions {
   guard?: Guard;
   /** Extra route plugins mounted under their prefix (engine, security… register here). */
   plugins?: Array<{ prefix: string; plugin: (app: FastifyInstance) => Promise<void> }>;
+}
+
+function bearerMatches(header: string | undefined, token: string | undefined): boolean {
+  if (!token || !header?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice(7));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -74,8 +84,14 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    const access = request.routeOptions.config.access;
+    const { access, metricsTokenAccepted } = request.routeOptions.config;
+    if (metricsTokenAccepted && bearerMatches(request.headers.authorization, config.metricsToken)) return;
     if (access && options.guard) await options.guard(request, access);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    system.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
+    system.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
   await app.register(helmet, {
@@ -101,6 +117,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(modelSchema);
 
   await app.register(healthRoutes, { system });
+  await app.register(metricsRoutes, { system });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });

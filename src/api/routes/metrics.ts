@@ -1,0 +1,20 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { System } from '../../system.js';
+
+/**
+ * `GET /metrics`: Prometheus text. Access: `engine:view`, or `Authorization: Bearer $METRICS_TOKEN`
+ * for scrapers (checked in app.ts before the guard).
+ */
+export const metricsRoutes: FastifyPluginAsync<{ system: System }> = async (app, { system }) => {
+  app.get(
+    '/metrics',
+    {
+      config: { access: 'engine:view', metricsTokenAccepted: true },
+      schema: { tags: ['health'], summary: 'Prometheus metrics: HTTP, queue, cache, events, security' },
+    },
+    async (_request, reply) => {
+      const text = await system.metrics.prometheus();
+      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+    },
+  );
+};
