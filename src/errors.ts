@@ -49,3 +49,23 @@ export function translateDbError(error: unknown, onUnique: () => AppError): neve
   }
   throw error;
 }
+
+/**
+ * Whether an error means "the database is unreachable" rather than "this query is wrong":
+ * connection refused/reset, server shutting down or starting (SQLSTATE class 08, 57P01–57P03),
+ * pool connect timeouts. The API answers these with 503, not 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  if (
+    code &&
+    (/^08/.test(code) ||
+      ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))
+  ) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
+}

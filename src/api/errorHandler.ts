@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, isDatabaseUnavailable } from '../errors.js';
 import { describeValidationError } from './validation.js';
 
 export interface ErrorBody {
@@ -46,6 +46,13 @@ export function handleError(
     const message =
       fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'Body is not valid JSON' : error.message;
     return reply.status(status).send(errorBody(code, message));
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error.message }, 'database unavailable');
+    return reply
+      .status(503)
+      .header('retry-after', '5')
+      .send(errorBody('SERVICE_UNAVAILABLE', 'Database unavailable, try again shortly'));
   }
   request.log.error({ err: error }, 'unhandled error');
   return reply.status(500).send(errorBody('INTERNAL_ERROR', 'Internal server error'));
