@@ -49,6 +49,10 @@ export interface Config {
   vaultAddr: string | undefined;
   vaultToken: string | undefined;
   metricsToken: string | undefined;
+  /** For the CLI: talk to this server instead of the database (`--url` overrides). */
+  cliUrl: string | undefined;
+  /** For the CLI: access token or API key sent to `cliUrl` (`--token` overrides). */
+  cliToken: string | undefined;
   corsOrigins: string[];
   trustProxy: boolean;
   bodyLimitBytes: number;
@@ -163,6 +167,8 @@ export function loadConfig(env: Env = process.env): Config {
     vaultAddr: url(env, 'VAULT_ADDR', ['http:', 'https:']),
     vaultToken: env.VAULT_TOKEN || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
+    cliUrl: url(env, 'BSM_URL', ['http:', 'https:']),
+    cliToken: env.BSM_TOKEN || undefined,
     corsOrigins: list(env, 'BSM_CORS_ORIGINS'),
     trustProxy: bool(env, 'BSM_TRUST_PROXY', false),
     bodyLimitBytes: int(env, 'BSM_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),

@@ -5,7 +5,11 @@ import { registerAgentCommands } from './commands/agent.js';
 import { serve } from './commands/serve.js';
 import { print, reportAndExit, withSystem } from './context.js';
 
-const program = new Command('bsm').description('BSM-AgentOS: control plane for AI agents').version('0.1.0');
+const program = new Command('bsm')
+  .description('BSM-AgentOS: control plane for AI agents')
+  .version('0.1.0')
+  .option('--url <url>', 'talk to this server instead of the database (or BSM_URL)')
+  .option('--token <token>', 'access token or API key for --url (or BSM_TOKEN)');
 
 program
   .command('serve')

@@ -82,4 +82,3 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   handle.start();
   return handle;
 }
-

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import type { Agent } from '../../domain.js';
-import { print, reportAndExit, withSystem } from '../context.js';
+import type { Agent, Page } from '../../domain.js';
+import { query } from '../apiClient.js';
+import { print, reportAndExit, viaServerOrDb } from '../context.js';
 
 function line(a: Agent): string {
   return `${a.agentId}\t${a.status}\t${a.modelProvider}/${a.modelName ?? '-'}\t${a.name}`;
@@ -32,22 +33,33 @@ export function registerAgentCommands(program: Command): void {
     .option('--action <list>', 'allowed actions (repeat or comma-separate)', list)
     .option('--config <json>', 'agent config as JSON')
     .option('--json', 'print JSON')
-    .action(async (agentId: string, o) => {
+    .action(async (agentId: string, o, command: Command) => {
       try {
-        const config = o.config ? JSON.parse(o.config) : undefined;
-        const created = await withSystem((s) =>
-          s.agents.create({
-            agentId,
-            name: o.name,
-            role: o.role,
-            description: o.description,
-            modelProvider: o.provider,
-            modelName: o.model,
-            modelKey: o.modelKey,
-            capabilities: o.capability,
-            actions: o.action,
-            config,
-          }),
+        const body = {
+          agentId,
+          name: o.name,
+          role: o.role,
+          description: o.description,
+          modelProvider: o.provider,
+          modelName: o.model,
+          modelKey: o.modelKey,
+          capabilities: o.capability,
+          actions: o.action,
+          config: o.config ? JSON.parse(o.config) : undefined,
+        };
+        const created = await viaServerOrDb(
+          command,
+          (api) => api.post<Agent>('/api/agents', JSON.parse(JSON.stringify(body))),
+          async (s) => {
+            const a = await s.agents.create(body);
+            await s.audit.record({
+              action: 'agent.create',
+              resourceType: 'agent',
+              resourceId: a.agentId,
+              details: { via: 'cli' },
+            });
+            return a;
+          },
         );
         print(created, o.json, () => `created ${line(created)}`);
       } catch (error) {
@@ -63,10 +75,13 @@ export function registerAgentCommands(program: Command): void {
     .option('--limit <n>', 'page size', (v) => Number(v), 50)
     .option('--offset <n>', 'skip', (v) => Number(v), 0)
     .option('--json', 'print JSON')
-    .action(async (o) => {
+    .action(async (o, command: Command) => {
       try {
-        const page = await withSystem((s) =>
-          s.agents.list({ status: o.status, q: o.query, limit: o.limit, offset: o.offset }),
+        const filters = { status: o.status, q: o.query, limit: o.limit, offset: o.offset };
+        const page = await viaServerOrDb(
+          command,
+          (api) => api.get<Page<Agent>>(`/api/agents${query(filters)}`),
+          (s) => s.agents.list(filters),
         );
         print(page, o.json, () =>
           [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
@@ -79,9 +94,13 @@ export function registerAgentCommands(program: Command): void {
   agent
     .command('get <agentId>')
     .option('--json', 'print JSON')
-    .action(async (agentId: string, o) => {
+    .action(async (agentId: string, o, command: Command) => {
       try {
-        const found = await withSystem((s) => s.agents.get(agentId));
+        const found = await viaServerOrDb(
+          command,
+          (api) => api.get<Agent>(`/api/agents/${encodeURIComponent(agentId)}`),
+          (s) => s.agents.get(agentId),
+        );
         print(found, o.json, () => JSON.stringify(found, null, 2));
       } catch (error) {
         reportAndExit(error);
@@ -91,10 +110,22 @@ export function registerAgentCommands(program: Command): void {
   agent
     .command('delete <agentId>')
     .option('--json', 'print JSON')
-    .action(async (agentId: string, o) => {
+    .action(async (agentId: string, o, command: Command) => {
       try {
-        const deleted = await withSystem((s) => s.agents.delete(agentId));
-        print({ deleted: deleted.agentId }, o.json, () => `deleted ${deleted.agentId}`);
+        await viaServerOrDb(
+          command,
+          (api) => api.delete(`/api/agents/${encodeURIComponent(agentId)}`),
+          async (s) => {
+            await s.agents.delete(agentId);
+            await s.audit.record({
+              action: 'agent.delete',
+              resourceType: 'agent',
+              resourceId: agentId,
+              details: { via: 'cli' },
+            });
+          },
+        );
+        print({ deleted: agentId }, o.json, () => `deleted ${agentId}`);
       } catch (error) {
         reportAndExit(error);
       }

@@ -1,0 +1,68 @@
+import { AppError } from '../errors.js';
+
+/**
+ * The CLI's way to a running server (`--url`, `--token`): JSON over HTTP, errors from the SPEC §7
+ * envelope turned back into AppErrors so commands report them as they do locally.
+ */
+export class ApiClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new AppError(
+        `Cannot reach ${this.baseUrl}: ${(error as Error).message}`,
+        503,
+        'SERVER_UNREACHABLE',
+      );
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new AppError(`Unexpected answer from server (HTTP ${res.status})`, 502, 'BAD_GATEWAY');
+    }
+    if (!res.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } })?.error;
+      throw new AppError(
+        error?.message ?? `HTTP ${res.status}`,
+        res.status,
+        error?.code ?? 'HTTP_ERROR',
+        error?.details,
+      );
+    }
+    return parsed as T;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('POST', path, body ?? {});
+  }
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+}
+
+/** Query string from defined values only. */
+export function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') search.set(k, String(v));
+  const s = search.toString();
+  return s ? `?${s}` : '';
+}
