@@ -13,7 +13,10 @@ import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
+import { ComplianceChecker } from './security/compliance.js';
+import { CryptoService } from './security/crypto.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
+import { createVault, type Vault } from './security/vault/index.js';
 
 /** Model providers the engine ships with. */
 export const BUILTIN_PROVIDERS = ['echo', 'openai'] as const;
@@ -44,6 +47,11 @@ export interface System {
   repos: Repositories;
   events: EventBus;
   audit: AuditService;
+  /** AES-256-GCM under the current key; older ENCRYPTION_KEYS still decrypt. */
+  crypto: CryptoService;
+  /** Named secrets: PostgreSQL (encrypted) or HashiCorp Vault when VAULT_ADDR/VAULT_TOKEN are set. */
+  vault: Vault;
+  compliance: ComplianceChecker;
   agents: AgentManager;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -62,7 +70,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const events = new EventBus(nodeId, logger);
     await events.start();
     closers.push(() => events.stop());
-    const audit = new AuditService(repos.auditLogs, logger);
+    const audit = new AuditService(db, logger);
+    const crypto = new CryptoService(secrets.encryptionKey, config.encryptionKeys);
+    const vault = createVault(config, repos.secrets, crypto);
+    const compliance = new ComplianceChecker({ config, secrets, db, audit, crypto, vault });
     const agents = new AgentManager({
       events,
       repo: repos.agents,
@@ -80,6 +91,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       repos,
       events,
       audit,
+      crypto,
+      vault,
+      compliance,
       agents,
       readiness,
       async close() {
