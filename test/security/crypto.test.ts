@@ -83,7 +83,8 @@ describe.each(dbTargets)('key rotation on %s', (target) => {
       ['anthropic', 'sk-two'],
     ]);
     const all = await db.query<{ name: string; ciphertext: string }>('SELECT name, ciphertext FROM secrets');
-    for (const r of all.rows) expect(onlyNew.decrypt(r.ciphertext, `secret:${r.name}`)).toBe(names.get(r.name));
+    for (const r of all.rows)
+      expect(onlyNew.decrypt(r.ciphertext, `secret:${r.name}`)).toBe(names.get(r.name));
     // A second run has nothing to do.
     expect(await rotateKeys(db, rotated)).toMatchObject({ rotated: 0, failed: 0 });
     // A row under a key nobody holds is reported, not lost.

@@ -1,8 +1,8 @@
 import { notFound, validation } from '../../errors.js';
 import type { SecretBackend, SecretInfo } from './types.js';
 
-/** Secret names: like model keys (`bsm`, `openai-prod`), so they are safe in URLs and Vault paths. */
-export const SECRET_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
+/** Secret names (at most 100 characters, Fastify's path-parameter limit): like model keys (`bsm`, `openai-prod`), so they are safe in URLs and Vault paths. */
+export const SECRET_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
 const NAME_RE = new RegExp(SECRET_NAME_PATTERN);
 export const MAX_SECRET_BYTES = 65_536;
 
