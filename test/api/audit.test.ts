@@ -97,4 +97,23 @@ describe.each(dbTargets)('audit API on %s', (target) => {
     expect((await t.app.inject('/api/audit/metrics')).json().writeFailures).toBe(1);
     expect((await t.app.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 3 });
   });
+
+  it('stores details with passwords, tokens and secret values redacted', async () => {
+    await t.system.audit.record({
+      action: 'user.update',
+      resourceType: 'user',
+      details: { fields: ['password'], password: 'Tr0ub4dor&3-horse', nested: { refreshToken: 'rt_abc123' } },
+    });
+    const { rows } = await t.system.db.query<{ j: string }>(
+      `SELECT details::text AS j FROM audit_logs WHERE action = 'user.update'`,
+    );
+    expect(rows[0].j).not.toContain('Tr0ub4dor');
+    expect(rows[0].j).not.toContain('rt_abc123');
+    expect(JSON.parse(rows[0].j)).toEqual({
+      fields: ['password'],
+      password: '[redacted]',
+      nested: { refreshToken: '[redacted]' },
+    });
+    expect((await t.app.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 4 });
+  });
 });
