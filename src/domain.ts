@@ -79,6 +79,8 @@ export interface User {
 
 export interface AuditLog {
   id: string;
+  /** Position in the hash chain; null for rows written before the chain existed. */
+  seq: number | null;
   userId: string | null;
   action: string;
   resourceType: string;
@@ -87,6 +89,8 @@ export interface AuditLog {
   ipAddress: string | null;
   userAgent: string | null;
   createdAt: Date;
+  prevHash: string | null;
+  hash: string | null;
 }
 
 export type ModelStatus = 'training' | 'deployed' | 'archived';

@@ -5,8 +5,8 @@
  */
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-export type MetricTree = { [key: string]: number | boolean | null | undefined | MetricTree | unknown };
-export type MetricSource = () => MetricTree | Promise<MetricTree>;
+/** Any object whose numeric leaves are metrics (nested objects allowed). */
+export type MetricSource = () => object | Promise<object>;
 
 const NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -40,13 +40,13 @@ export class MetricsRegistry {
   }
 
   /** Every source's numbers as one JSON object (for `GET /api/engine/metrics`-style views). */
-  async snapshot(): Promise<Record<string, MetricTree>> {
-    const out: Record<string, MetricTree> = {};
+  async snapshot(): Promise<Record<string, object>> {
+    const out: Record<string, object> = {};
     for (const [name, source] of this.sources) {
       try {
         out[name] = await source();
       } catch (err) {
-        out[name] = { error: String((err as Error).message) } as MetricTree;
+        out[name] = { error: String((err as Error).message) };
       }
     }
     return out;

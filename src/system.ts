@@ -15,7 +15,10 @@ import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
+import { ComplianceChecker } from './security/compliance.js';
+import { CryptoService } from './security/crypto.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
+import { createVault, type Vault } from './security/vault/index.js';
 
 /** Model providers the engine ships with. */
 export const BUILTIN_PROVIDERS = ['echo', 'openai'] as const;
@@ -46,6 +49,11 @@ export interface System {
   repos: Repositories;
   events: EventBus;
   audit: AuditService;
+  /** AES-256-GCM under the current key; older ENCRYPTION_KEYS still decrypt. */
+  crypto: CryptoService;
+  /** Named secrets: PostgreSQL (encrypted) or HashiCorp Vault when VAULT_ADDR/VAULT_TOKEN are set. */
+  vault: Vault;
+  compliance: ComplianceChecker;
   agents: AgentManager;
   /** Every component registers its numbers here; `GET /metrics` renders them. */
   metrics: MetricsRegistry;
@@ -69,7 +77,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const events = new EventBus(nodeId, logger, transport);
     await events.start();
     closers.push(() => events.stop());
-    const audit = new AuditService(repos.auditLogs, logger);
+    const audit = new AuditService(db, logger);
+    const crypto = new CryptoService(secrets.encryptionKey, config.encryptionKeys);
+    const vault = createVault(config, repos.secrets, crypto);
+    const compliance = new ComplianceChecker({ config, secrets, db, audit, crypto, vault });
     const agents = new AgentManager({
       events,
       repo: repos.agents,
@@ -91,6 +102,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       repos,
       events,
       audit,
+      crypto,
+      vault,
+      compliance,
       agents,
       metrics,
       readiness,

@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -8,13 +9,18 @@ import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { agentRoutes } from './routes/agents.js';
+import { auditRoutes } from './routes/audit.js';
+import { complianceRoutes } from './routes/compliance.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
+import { secretRoutes } from './routes/secrets.js';
 import { agentSchema } from './schemas/agents.js';
+import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
+import { secretInfoSchema } from './schemas/secrets.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -76,7 +82,10 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.removeContentTypeParser('text/plain');
 
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs') || route.url === '/openapi.json') {
+    // The CORS preflight route (@fastify/cors, only when BSM_CORS_ORIGINS is set) answers browsers
+    // before they send credentials, so it is public by nature.
+    const corsPreflight = route.method === 'OPTIONS' && route.url === '*';
+    if (route.url.startsWith('/docs') || route.url === '/openapi.json' || corsPreflight) {
       route.config = { ...route.config, access: 'public' };
       return;
     }
@@ -98,6 +107,25 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     // The API serves JSON; the only HTML is /docs (Swagger UI), which needs its own inline assets.
     contentSecurityPolicy: false,
   });
+  // API answers may carry audit rows or secret metadata: no shared or browser cache keeps them.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) {
+      reply.header('cache-control', 'no-store');
+    }
+  });
+  // CORS stays off (no Access-Control-* headers, preflights 404) unless origins are configured.
+  if (config.corsOrigins.length) {
+    const anyOrigin = config.corsOrigins.includes('*');
+    await app.register(cors, {
+      origin: anyOrigin ? '*' : config.corsOrigins,
+      // Cookies and Authorization only for origins named one by one, never for "*".
+      credentials: !anyOrigin,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-auth-token', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -115,6 +143,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(errorSchema);
   app.addSchema(agentSchema);
   app.addSchema(modelSchema);
+  app.addSchema(auditLogSchema);
+  app.addSchema(secretInfoSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
@@ -122,6 +152,9 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });
   await app.register(eventRoutes, { prefix: '/api/events', system });
+  await app.register(auditRoutes, { prefix: '/api/audit', system });
+  await app.register(secretRoutes, { prefix: '/api/secrets', system });
+  await app.register(complianceRoutes, { prefix: '/api/security', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
+import { registerDataProtectionCommands } from './commands/dataProtection.js';
 import { serve } from './commands/serve.js';
 import { print, reportAndExit, withSystem } from './context.js';
 
@@ -40,5 +41,6 @@ program
   });
 
 registerAgentCommands(program);
+registerDataProtectionCommands(program);
 
 await program.parseAsync(process.argv);

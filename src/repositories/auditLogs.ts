@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import type { AuditLog, Page, PageRequest } from '../domain.js';
+import type { ChainRow } from '../security/auditChain.js';
 import { selectPage, Where } from './sql.js';
 
 export interface AuditLogRow {
@@ -12,11 +13,16 @@ export interface AuditLogRow {
   ip_address: string | null;
   user_agent: string | null;
   created_at: Date;
+  /** BIGINT: node-postgres returns a string, PGlite a number. */
+  seq: string | number | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export function toAuditLog(row: AuditLogRow): AuditLog {
   return {
     id: row.id,
+    seq: row.seq === null ? null : Number(row.seq),
     userId: row.user_id,
     action: row.action,
     resourceType: row.resource_type,
@@ -25,6 +31,26 @@ export function toAuditLog(row: AuditLogRow): AuditLog {
     ipAddress: row.ip_address,
     userAgent: row.user_agent,
     createdAt: row.created_at,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** The row exactly as stored, in the shape the chain hashes. */
+export function toChainRow(row: AuditLogRow): ChainRow {
+  return {
+    id: row.id,
+    seq: String(row.seq),
+    userId: row.user_id,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    details: row.details,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    createdAt: row.created_at.toISOString(),
+    prevHash: row.prev_hash,
+    hash: row.hash,
   };
 }
 
@@ -50,10 +76,21 @@ export interface AuditFilters extends PageRequest {
 export class AuditLogRepository {
   constructor(private readonly db: Queryable) {}
 
-  async create(entry: NewAuditLog): Promise<AuditLog> {
+  /**
+   * Inserts a row already placed in the chain (`seq`, `prev_hash`); its hash is set by `setHash`
+   * once the database has normalised the values (INET, JSONB), so the hash covers exactly what a
+   * later reader sees. The caller holds the chain lock for both statements.
+   */
+  async insertLinked(
+    entry: NewAuditLog,
+    seq: number,
+    prevHash: string,
+    createdAt: Date,
+  ): Promise<AuditLogRow> {
     const { rows } = await this.db.query<AuditLogRow>(
-      `INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, ip_address, user_agent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      `INSERT INTO audit_logs
+         (user_id, action, resource_type, resource_id, details, ip_address, user_agent, created_at, seq, prev_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
         entry.userId ?? null,
         entry.action,
@@ -62,9 +99,34 @@ export class AuditLogRepository {
         JSON.stringify(entry.details ?? {}),
         entry.ipAddress ?? null,
         entry.userAgent ?? null,
+        // ISO text in UTC: the TIMESTAMP column keeps it to the millisecond the hash covers.
+        createdAt.toISOString(),
+        seq,
+        prevHash,
       ],
     );
-    return toAuditLog(rows[0]);
+    return rows[0];
+  }
+
+  async setHash(id: string, hash: string): Promise<void> {
+    await this.db.query('UPDATE audit_logs SET hash = $2 WHERE id = $1', [id, hash]);
+  }
+
+  /** The chain's head: the highest `seq` and its hash. */
+  async lastLink(): Promise<{ seq: number; hash: string | null } | undefined> {
+    const { rows } = await this.db.query<{ seq: string | number; hash: string | null }>(
+      'SELECT seq, hash FROM audit_logs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1',
+    );
+    return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
+  }
+
+  /** Chained rows after `afterSeq`, in chain order (keyset pagination over the unique index). */
+  async chainAfter(afterSeq: number, limit: number): Promise<AuditLogRow[]> {
+    const { rows } = await this.db.query<AuditLogRow>(
+      'SELECT * FROM audit_logs WHERE seq > $1 ORDER BY seq ASC LIMIT $2',
+      [afterSeq, limit],
+    );
+    return rows;
   }
 
   list(filters: AuditFilters = {}): Promise<Page<AuditLog>> {
@@ -74,7 +136,14 @@ export class AuditLogRepository {
       .add('resource_type = ?', filters.resourceType)
       .add('created_at >= ?', filters.from)
       .add('created_at <= ?', filters.to);
-    return selectPage(this.db, 'audit_logs', where, 'created_at DESC, id', filters, toAuditLog);
+    return selectPage(
+      this.db,
+      'audit_logs',
+      where,
+      'created_at DESC, seq DESC NULLS LAST, id',
+      filters,
+      toAuditLog,
+    );
   }
 
   /** Counts per action, for the audit metrics. */

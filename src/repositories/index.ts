@@ -3,6 +3,7 @@ import { AgentRepository } from './agents.js';
 import { AuditLogRepository } from './auditLogs.js';
 import { ExecutionRepository } from './executions.js';
 import { MlModelRepository } from './mlModels.js';
+import { SecretRepository } from './secrets.js';
 import { TaskRepository } from './tasks.js';
 import { UserRepository } from './users.js';
 
@@ -11,6 +12,7 @@ export {
   AuditLogRepository,
   ExecutionRepository,
   MlModelRepository,
+  SecretRepository,
   TaskRepository,
   UserRepository,
 };
@@ -22,6 +24,7 @@ export interface Repositories {
   auditLogs: AuditLogRepository;
   mlModels: MlModelRepository;
   executions: ExecutionRepository;
+  secrets: SecretRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -33,5 +36,6 @@ export function createRepositories(db: Queryable): Repositories {
     auditLogs: new AuditLogRepository(db),
     mlModels: new MlModelRepository(db),
     executions: new ExecutionRepository(db),
+    secrets: new SecretRepository(db),
   };
 }

@@ -10,7 +10,9 @@ describe.runIf(cliBuilt)('bsm agent (against the embedded database)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bsm-cli-'));
   const env = { BSM_DATA_DIR: dir };
 
-  it('migrates, then creates, lists, gets and deletes an agent with --json', async () => {
+  it('migrates, then creates, lists, gets and deletes an agent with --json', {
+    timeout: 180_000,
+  }, async () => {
     const migrated = await runCli(['migrate', '--json'], env);
     expect(migrated.status).toBe(0);
     expect(JSON.parse(migrated.stdout).applied).toContain('001_agents');

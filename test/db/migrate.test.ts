@@ -148,8 +148,9 @@ describe.each(dbTargets)('migrations on %s', (target) => {
          ORDER BY a.attnum`,
         [table],
       );
+      // Later migrations only add columns, after the seed's: the seed's come first, unchanged.
       expect(
-        rows.map((r) => [r.column_name, r.type, r.column_default]),
+        rows.slice(0, expected.length).map((r) => [r.column_name, r.type, r.column_default]),
         table,
       ).toEqual(expected);
     }

@@ -3,6 +3,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { AppError } from '../../src/errors.js';
 import { createRepositories, type Repositories } from '../../src/repositories/index.js';
 import { TaskRepository } from '../../src/repositories/tasks.js';
+import { AuditService } from '../../src/security/audit.js';
 import { createTestDatabase, dbTargets, quietLogger, type TestDatabase } from '../helpers/db.js';
 
 const rejectsWith = async (promise: Promise<unknown>, status: number, code: string) => {
@@ -202,7 +203,8 @@ describe.each(dbTargets)('repositories on %s', (target) => {
 
     it('filters audit rows by user, action, resource type and date', async () => {
       const user = await repos.users.create({ username: 'bob', email: 'bob@example.com', passwordHash: 'h' });
-      await repos.auditLogs.create({
+      const audit = new AuditService(t.db, quietLogger);
+      await audit.append({
         userId: user.id,
         action: 'agent.create',
         resourceType: 'agent',
@@ -210,7 +212,7 @@ describe.each(dbTargets)('repositories on %s', (target) => {
         ipAddress: '127.0.0.1',
         userAgent: 'test',
       });
-      await repos.auditLogs.create({ action: 'auth.login_failed', resourceType: 'user' });
+      await audit.append({ action: 'auth.login_failed', resourceType: 'user' });
       expect((await repos.auditLogs.list({ userId: user.id })).items).toHaveLength(1);
       expect((await repos.auditLogs.list({ action: 'auth.login_failed' })).items[0]).toMatchObject({
         userId: null,

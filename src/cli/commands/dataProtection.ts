@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { rotateKeys } from '../../security/keyRotation.js';
+import { print, reportAndExit, withSystem } from '../context.js';
+
+/** `bsm keys rotate`, `bsm audit verify`, `bsm compliance`: each exits 1 when something is wrong. */
+export function registerDataProtectionCommands(program: Command): void {
+  program
+    .command('keys')
+    .description('Encryption keys')
+    .command('rotate')
+    .description('Re-encrypt every stored ciphertext under the current ENCRYPTION_KEY')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      try {
+        const report = await withSystem((s) => rotateKeys(s.db, s.crypto));
+        print(report, Boolean(o.json), () =>
+          [
+            ...report.columns.map(
+              (c) =>
+                `${c.table}.${c.column}: ${c.rotated} re-encrypted, ${c.alreadyCurrent} already current, ${c.failed} failed`,
+            ),
+            `current key id ${report.currentKeyId}`,
+          ].join('\n'),
+        );
+        if (report.failed) process.exitCode = 1;
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  program
+    .command('audit')
+    .description('Audit log')
+    .command('verify')
+    .description('Walk the audit hash chain and report the first broken link (exit 1 when broken)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      try {
+        const result = await withSystem((s) => s.audit.verify());
+        print(result, Boolean(o.json), () =>
+          result.ok
+            ? `audit chain intact: ${result.checked} row(s) verified`
+            : `audit chain BROKEN at row ${result.firstBrokenId} (seq ${result.firstBrokenSeq}, ${result.reason}) after ${result.checked} row(s)`,
+        );
+        if (!result.ok) process.exitCode = 1;
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  program
+    .command('compliance')
+    .description('Security compliance checks with advice (exit 1 when a check fails)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      try {
+        const report = await withSystem((s) => s.compliance.run());
+        print(report, Boolean(o.json), () =>
+          [
+            ...report.checks.map(
+              (c) =>
+                `${c.status === 'pass' ? 'PASS' : 'FAIL'}  ${c.id}: ${c.detail}${c.advice ? `\n      → ${c.advice}` : ''}`,
+            ),
+            `${report.passed} passed, ${report.failed} failed`,
+          ].join('\n'),
+        );
+        if (!report.ok) process.exitCode = 1;
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+}
