@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type CacheService, createCacheService } from './cache/index.js';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
 import { EventBus } from './core/eventBus.js';
@@ -44,6 +45,8 @@ export interface System {
   repos: Repositories;
   events: EventBus;
   audit: AuditService;
+  /** Redis when configured, else in-process; never fails a request (SPEC §4). */
+  cache: CacheService;
   agents: AgentManager;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -59,6 +62,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     if (options.migrate ?? true) await migrate(db, logger);
     const repos = createRepositories(db);
     const nodeId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const cache = await createCacheService(config, logger, nodeId);
+    closers.push(() => cache.close());
     const events = new EventBus(nodeId, logger);
     await events.start();
     closers.push(() => events.stop());
@@ -69,8 +74,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       logger,
       providers: () => BUILTIN_PROVIDERS,
       actions: () => [],
+      cache,
     });
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
+    // Redis down degrades (slower reads) but does not stop the API: not critical.
+    if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });
     return {
       config,
       logger,
@@ -80,6 +88,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       repos,
       events,
       audit,
+      cache,
       agents,
       readiness,
       async close() {
@@ -89,7 +98,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       },
     };
   } catch (error) {
-    await db.close().catch(() => undefined);
+    // Everything started so far (a reconnecting Redis client would keep the process alive).
+    for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
 }

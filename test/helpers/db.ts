@@ -75,8 +75,19 @@ export async function createTestDatabase(target: DbTarget): Promise<TestDatabase
   };
 }
 
+/** A Redis key prefix of its own, so suites sharing one Redis never see each other's keys. */
+export function testRedisPrefix(): string {
+  return `bsm_test_${randomBytes(6).toString('hex')}:`;
+}
+
 /** A Config for tests: defaults plus overrides, never the developer's own .env. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bsm-test-'));
-  return loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', BSM_DATA_DIR: dataDir, ...env });
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    BSM_DATA_DIR: dataDir,
+    BSM_REDIS_PREFIX: testRedisPrefix(),
+    ...env,
+  });
 }
