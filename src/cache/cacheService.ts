@@ -104,7 +104,10 @@ export class CacheService {
 
   async start(): Promise<void> {
     await this.channel?.start({
-      onMessage: (message) => this.dropLocal(message.keys, message.patterns),
+      // Our own messages come back too; this node already applied them when it sent them.
+      onMessage: (message) => {
+        if (message.nodeId !== this.options.nodeId) void this.dropLocal(message.keys, message.patterns);
+      },
       onResync: () => {
         // Messages may have been missed while unsubscribed: no near-cache copy can be trusted.
         this.flights.forEach((flight) => {
@@ -226,7 +229,7 @@ export class CacheService {
     await this.invalidateShared({ keys, patterns });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.invalidateShared({ keys, patterns }, false);
+      void this.dropLocal(keys, patterns).then(() => this.invalidateShared({ keys, patterns }, false));
     }, SECOND_INVALIDATION_DELAY_MS);
     timer.unref();
     this.timers.add(timer);

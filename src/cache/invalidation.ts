@@ -10,7 +10,7 @@ export interface InvalidationMessage {
 }
 
 export interface InvalidationHandlers {
-  /** Another node (or this one — applying an own message twice is harmless) dropped these. */
+  /** A node dropped these keys (this node's own messages arrive too). */
   onMessage(message: InvalidationMessage): void;
   /** The subscription was lost and is back: messages may have been missed meanwhile. */
   onResync(): void;
