@@ -123,7 +123,12 @@ export class CacheService {
 
   async get<T>(key: string, revive?: (raw: unknown) => T): Promise<T | null> {
     const raw = await this.read(key);
-    return raw === null ? null : revive ? revive(raw) : (raw as T);
+    if (raw === null) {
+      this.counts.misses++;
+      return null;
+    }
+    this.counts.hits++;
+    return revive ? revive(raw) : (raw as T);
   }
 
   async set(key: string, value: unknown, ttl: number = CACHE_TTL.LONG): Promise<void> {
@@ -291,7 +296,10 @@ export class CacheService {
   private async read(key: string): Promise<unknown> {
     if (this.localUsable) {
       const raw = await this.local.get(key);
-      if (raw !== null) return raw;
+      if (raw !== null) {
+        this.counts.localHits++;
+        return raw;
+      }
     }
     if (!this.shared || !(await this.sharedReadable())) return null;
     return this.safe(() => this.shared!.get(key), null, 'get');

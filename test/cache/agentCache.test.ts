@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbTargets, serverRedisUrl } from '../helpers/db.js';
-import { RedisServer, redisServerInstalled } from '../helpers/redisServer.js';
+import { dbTargets } from '../helpers/db.js';
+import { useTestRedis } from '../helpers/redisServer.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 
-const ownServer = !serverRedisUrl && redisServerInstalled ? await RedisServer.start() : undefined;
-const redisUrl = serverRedisUrl ?? ownServer?.url;
-afterAll(() => ownServer?.stop());
+// CI's Redis when configured, else one of our own: these suites always run on a real Redis.
+const redisUrl = await useTestRedis();
 
 const cases = dbTargets.flatMap((target) => [
   { target, cache: 'in-process', env: {} as Record<string, string> },
@@ -18,6 +17,18 @@ describe.each(cases)('agent reads through the $cache cache on $target', ({ targe
     t = await createTestSystem(target, env);
   });
   afterAll(() => t.close());
+
+  it('reports the cache backend, and checks Redis for readiness only when it is configured', async () => {
+    const redis = Boolean(env.REDIS_URL);
+    expect(t.system.cache.metrics()).toMatchObject({
+      backend: redis ? 'redis' : 'memory',
+      redis: redis ? 'up' : 'disabled',
+      errors: 0,
+    });
+    const ready = (await t.app.inject('/ready')).json();
+    expect(ready.status).toBe('ready');
+    expect('redis' in ready.checks).toBe(redis);
+  });
 
   const agent = { agentId: 'cached-reviewer', name: 'Reviewer', role: 'reviews', modelProvider: 'echo' };
 

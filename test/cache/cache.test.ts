@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../../src/cache/cache.js';
 import { MemoryCache } from '../../src/cache/memory.js';
 import { RedisCache } from '../../src/cache/redis.js';
-import { quietLogger, serverRedisUrl, testRedisPrefix } from '../helpers/db.js';
-import { RedisServer, redisServerInstalled } from '../helpers/redisServer.js';
+import { quietLogger, testRedisPrefix } from '../helpers/db.js';
+import { useTestRedis } from '../helpers/redisServer.js';
 
-// The real Redis of CI when configured, else one of our own: the contract always runs on Redis too.
-const ownServer = !serverRedisUrl && redisServerInstalled ? await RedisServer.start() : undefined;
-const redisUrl = serverRedisUrl ?? ownServer?.url;
-afterAll(() => ownServer?.stop());
+// CI's Redis when configured, else one of our own: these suites always run on a real Redis.
+const redisUrl = await useTestRedis();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

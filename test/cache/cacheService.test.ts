@@ -4,12 +4,11 @@ import { CACHE_KEYS, type CacheService } from '../../src/cache/cacheService.js';
 import { createCacheService } from '../../src/cache/index.js';
 import { notFound } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
-import { quietLogger, serverRedisUrl, testRedisPrefix } from '../helpers/db.js';
-import { freePort, RedisServer, redisServerInstalled } from '../helpers/redisServer.js';
+import { quietLogger, testRedisPrefix } from '../helpers/db.js';
+import { freePort, useTestRedis } from '../helpers/redisServer.js';
 
-const ownServer = !serverRedisUrl && redisServerInstalled ? await RedisServer.start() : undefined;
-const redisUrl = serverRedisUrl ?? ownServer?.url;
-afterAll(() => ownServer?.stop());
+// CI's Redis when configured, else one of our own: these suites always run on a real Redis.
+const redisUrl = await useTestRedis();
 
 const backends = [{ name: 'in-process', url: undefined as string | undefined }];
 if (redisUrl) backends.push({ name: 'Redis', url: redisUrl });

@@ -12,31 +12,19 @@ import {
   createTestDatabase,
   dbTargets,
   quietLogger,
-  serverRedisUrl,
   type TestDatabase,
   testConfig,
   testRedisPrefix,
 } from '../helpers/db.js';
-import { RedisServer, redisServerInstalled } from '../helpers/redisServer.js';
+import { until, useTestRedis } from '../helpers/redisServer.js';
 
-const ownServer = !serverRedisUrl && redisServerInstalled ? await RedisServer.start() : undefined;
-const redisUrl = serverRedisUrl ?? ownServer?.url;
-afterAll(() => ownServer?.stop());
+// CI's Redis when configured, else one of our own: these suites always run on a real Redis.
+const redisUrl = await useTestRedis();
 
 interface Node {
   system: System;
   app: FastifyInstance;
   db: Db;
-}
-
-/** Polls `read` until `ok` holds; resolves with how long it took, or rejects after `ms`. */
-async function seenWithin<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start <= ms) {
-    if (ok(await read())) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not seen within ${ms} ms`);
 }
 
 describe.runIf(redisUrl).each(dbTargets)('two nodes sharing %s and Redis', (target) => {
@@ -77,12 +65,10 @@ describe.runIf(redisUrl).each(dbTargets)('two nodes sharing %s and Redis', (targ
     await b.app.inject('/api/agents');
     // B ends up answering from its own memory (A's create message may first drop an early copy).
     const localHits = b.system.cache.metrics().localHits;
-    await seenWithin(
-      async () =>
-        (await get(b, 'shared-agent')).json().name === 'before' && b.system.cache.metrics().localHits,
-      (hits) => hits !== false && hits > localHits,
-      1_000,
-    );
+    await until(async () => {
+      expect((await get(b, 'shared-agent')).json().name).toBe('before');
+      return b.system.cache.metrics().localHits > localHits;
+    }, 1_000);
 
     const patched = await a.app.inject({
       method: 'PATCH',
@@ -90,16 +76,9 @@ describe.runIf(redisUrl).each(dbTargets)('two nodes sharing %s and Redis', (targ
       payload: { name: 'after' },
     });
     expect(patched.statusCode).toBe(200);
-    await seenWithin(
-      () => get(b, 'shared-agent'),
-      (res) => res.json().name === 'after' && res.json().version === 2,
-      1_000,
-    );
-    await seenWithin(
-      () => b.app.inject('/api/agents'),
-      (res) => res.json().items[0]?.name === 'after',
-      1_000,
-    );
+    await until(async () => (await get(b, 'shared-agent')).json().version === 2, 1_000);
+    expect((await get(b, 'shared-agent')).json().name).toBe('after');
+    await until(async () => (await b.app.inject('/api/agents')).json().items[0]?.name === 'after', 1_000);
   });
 
   it('shows a delete made through node B on node A within one second', async () => {
@@ -107,15 +86,7 @@ describe.runIf(redisUrl).each(dbTargets)('two nodes sharing %s and Redis', (targ
     expect((await get(a, 'shared-agent')).statusCode).toBe(200);
     expect((await get(a, 'shared-agent')).statusCode).toBe(200);
     expect((await b.app.inject({ method: 'DELETE', url: '/api/agents/shared-agent' })).statusCode).toBe(204);
-    await seenWithin(
-      () => get(a, 'shared-agent'),
-      (res) => res.statusCode === 404,
-      1_000,
-    );
-    await seenWithin(
-      () => a.app.inject('/api/agents'),
-      (res) => res.json().total === 0,
-      1_000,
-    );
+    await until(async () => (await get(a, 'shared-agent')).statusCode === 404, 1_000);
+    await until(async () => (await a.app.inject('/api/agents')).json().total === 0, 1_000);
   });
 });

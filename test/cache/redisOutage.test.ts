@@ -5,16 +5,8 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '../helpers/db.js';
-import { RedisServer, redisServerInstalled } from '../helpers/redisServer.js';
+import { RedisServer, redisServerInstalled, until } from '../helpers/redisServer.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.runIf(redisServerInstalled).each(dbTargets)(
   'the API on %s when its Redis stops mid-run',

@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { afterAll } from 'vitest';
+import { serverRedisUrl } from './db.js';
 
 export const redisServerInstalled = spawnSync('redis-server', ['--version']).status === 0;
 
@@ -80,5 +82,27 @@ export class RedisServer {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
     });
+  }
+}
+
+/**
+ * The Redis a suite should use: CI's shared one (`REDIS_URL`/`TEST_REDIS_URL`) when set, else a
+ * `redis-server` of the suite's own, stopped after it; undefined when neither exists. Call it at
+ * the top level of a test file.
+ */
+export async function useTestRedis(): Promise<string | undefined> {
+  if (serverRedisUrl) return serverRedisUrl;
+  if (!redisServerInstalled) return undefined;
+  const server = await RedisServer.start();
+  afterAll(() => server.stop());
+  return server.url;
+}
+
+/** Polls until `condition()` holds; rejects after `timeoutMs`. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
