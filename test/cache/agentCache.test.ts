@@ -33,7 +33,12 @@ describe.each(cases)('agent reads through the $cache cache on $target', ({ targe
   const agent = { agentId: 'cached-reviewer', name: 'Reviewer', role: 'reviews', modelProvider: 'echo' };
 
   it('returns a cached agent with exactly the database shape, Dates included', async () => {
-    const created = await t.system.agents.create({ ...agent, config: { depth: 2 }, capabilities: ['a'] });
+    // Straight into the table: no write invalidation (and its delayed second pass) to race the reads.
+    const created = await t.system.repos.agents.create({
+      ...agent,
+      config: { depth: 2 },
+      capabilities: ['a'],
+    });
     const fromDb = await t.system.repos.agents.findByAgentId(agent.agentId);
     const before = t.system.cache.metrics();
     const first = await t.system.agents.get(agent.agentId); // miss → database → cache
