@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type CacheService, createCacheService } from './cache/index.js';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
 import { EventBus } from './core/eventBus.js';
@@ -54,6 +55,8 @@ export interface System {
   /** Named secrets: PostgreSQL (encrypted) or HashiCorp Vault when VAULT_ADDR/VAULT_TOKEN are set. */
   vault: Vault;
   compliance: ComplianceChecker;
+  /** Redis when configured, else in-process; never fails a request (SPEC §4). */
+  cache: CacheService;
   agents: AgentManager;
   /** Every component registers its numbers here; `GET /metrics` renders them. */
   metrics: MetricsRegistry;
@@ -74,6 +77,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const transport = config.redisUrl
       ? new RedisEventTransport(config.redisUrl, config.redisPrefix, logger)
       : undefined;
+    const cache = await createCacheService(config, logger, nodeId);
+    closers.push(() => cache.close());
     const events = new EventBus(nodeId, logger, transport);
     await events.start();
     closers.push(() => events.stop());
@@ -87,12 +92,16 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       logger,
       providers: () => BUILTIN_PROVIDERS,
       actions: () => [],
+      cache,
     });
     const metrics = new MetricsRegistry();
     metrics.register('events', () => events.metrics());
     metrics.register('audit', () => audit.metrics());
     metrics.register('agents', () => agents.metrics());
+    metrics.register('cache', () => cache.metrics());
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
+    // Redis down degrades (slower reads) but does not stop the API: not critical.
+    if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });
     return {
       config,
       logger,
@@ -105,6 +114,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       crypto,
       vault,
       compliance,
+      cache,
       agents,
       metrics,
       readiness,
@@ -115,7 +125,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       },
     };
   } catch (error) {
-    await db.close().catch(() => undefined);
+    // Everything started so far (a reconnecting Redis client would keep the process alive).
+    for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
 }

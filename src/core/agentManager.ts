@@ -1,7 +1,9 @@
+import { CACHE_KEYS, CACHE_TTL, type CacheService } from '../cache/cacheService.js';
 import type { Agent, AgentStatus, Page, PageRequest } from '../domain.js';
 import { AppError, validation } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentPatch, AgentRepository, NewAgent } from '../repositories/agents.js';
+import { pageBounds } from '../repositories/sql.js';
 import type { EventBus } from './eventBus.js';
 
 /** SPEC §5: lowercase letters, digits, `.`, `_`, `-`; 2–100 characters, starting alphanumeric. */
@@ -16,6 +18,8 @@ export interface AgentManagerDeps {
   providers: () => readonly string[];
   /** Names of the actions registered in the plugin system. */
   actions: () => readonly string[];
+  /** Reads go memory → cache → database through it; absent = straight to the database. */
+  cache?: CacheService;
 }
 
 /**
@@ -28,24 +32,35 @@ export class AgentManager {
   async create(input: NewAgent): Promise<Agent> {
     this.validate(input);
     const agent = await this.deps.repo.create(input);
+    await this.deps.cache?.invalidateAgent(agent);
     this.deps.logger.info({ agentId: agent.agentId }, 'agent created');
     this.deps.events.emit('agent:created', { agentId: agent.agentId, id: agent.id });
     return agent;
   }
 
+  /** By the human `agentId`. */
   get(agentId: string): Promise<Agent> {
-    return this.deps.repo.findByAgentId(agentId);
+    return this.cached(CACHE_KEYS.AGENT_BY_AGENT_ID(agentId), reviveAgent, () =>
+      this.deps.repo.findByAgentId(agentId),
+    );
   }
 
+  /** By the UUID `id` (tasks reference agents so). */
+  getById(id: string): Promise<Agent> {
+    return this.cached(CACHE_KEYS.AGENT(id), reviveAgent, () => this.deps.repo.findById(id));
+  }
+
+  /** Pages are cached per status/limit/offset; searches (`q`) always go to the database. */
   list(filters: { status?: AgentStatus; q?: string } & PageRequest = {}): Promise<Page<Agent>> {
     if (filters.q?.trim()) return this.deps.repo.search(filters.q, filters);
-    return this.deps.repo.findAll(filters);
+    return this.cached(listKey(filters), revivePage, () => this.deps.repo.findAll(filters));
   }
 
   async update(agentId: string, patch: AgentPatch): Promise<Agent> {
     if (Object.keys(patch).length === 0) throw validation('Nothing to update');
     this.validate(patch);
     const agent = await this.deps.repo.update(agentId, patch);
+    await this.deps.cache?.invalidateAgent(agent);
     this.deps.logger.info({ agentId }, 'agent updated');
     this.deps.events.emit('agent:updated', { agentId, id: agent.id, version: agent.version });
     return agent;
@@ -53,6 +68,7 @@ export class AgentManager {
 
   async delete(agentId: string): Promise<Agent> {
     const agent = await this.deps.repo.delete(agentId);
+    await this.deps.cache?.invalidateAgent(agent);
     this.deps.logger.info({ agentId }, 'agent deleted');
     this.deps.events.emit('agent:deleted', { agentId, id: agent.id });
     return agent;
@@ -86,6 +102,11 @@ export class AgentManager {
     return { total, active, inactive: total - active, byStatus };
   }
 
+  private cached<T>(key: string, revive: (raw: unknown) => T, load: () => Promise<T>): Promise<T> {
+    const cache = this.deps.cache;
+    return cache ? cache.getWithFallback(key, load, { ttl: CACHE_TTL.MEDIUM, revive }) : load();
+  }
+
   private validate(input: Partial<NewAgent>): void {
     if (input.agentId !== undefined && !AGENT_ID_RE.test(input.agentId)) {
       throw validation(`agentId must match ${AGENT_ID_PATTERN}`, { field: 'agentId' });
@@ -110,4 +131,24 @@ export class AgentManager {
       }
     }
   }
+}
+
+/** The first page with no filter is the seed's `agents:list`; other pages are keyed below it. */
+function listKey(filters: { status?: AgentStatus } & PageRequest): string {
+  const { limit, offset } = pageBounds(filters);
+  const plain = !filters.status && offset === 0 && limit === pageBounds().limit;
+  return plain
+    ? CACHE_KEYS.AGENTS_LIST
+    : `${CACHE_KEYS.AGENTS_LIST}:${filters.status ?? 'all'}:${limit}:${offset}`;
+}
+
+/** JSON turns Dates into strings; a cached agent must come back exactly as from the database. */
+export function reviveAgent(raw: unknown): Agent {
+  const agent = raw as Agent & { createdAt: string | Date; updatedAt: string | Date };
+  return { ...agent, createdAt: new Date(agent.createdAt), updatedAt: new Date(agent.updatedAt) };
+}
+
+function revivePage(raw: unknown): Page<Agent> {
+  const page = raw as Page<unknown>;
+  return { ...page, items: page.items.map(reviveAgent) };
 }

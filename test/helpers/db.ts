@@ -69,14 +69,27 @@ export async function createTestDatabase(target: DbTarget): Promise<TestDatabase
     url: server.url,
     db,
     async drop() {
-      await db.close();
+      // The System under test usually closed the pool already; a second end() throws, and must
+      // not keep the database from being dropped.
+      await db.close().catch(() => undefined);
       await server.drop();
     },
   };
 }
 
+/** A Redis key prefix of its own, so suites sharing one Redis never see each other's keys. */
+export function testRedisPrefix(): string {
+  return `bsm_test_${randomBytes(6).toString('hex')}:`;
+}
+
 /** A Config for tests: defaults plus overrides, never the developer's own .env. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bsm-test-'));
-  return loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', BSM_DATA_DIR: dataDir, ...env });
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    BSM_DATA_DIR: dataDir,
+    BSM_REDIS_PREFIX: testRedisPrefix(),
+    ...env,
+  });
 }

@@ -25,6 +25,7 @@ export async function createTestSystem(
     app,
     async close() {
       await app.close();
+      await system.cache.flush(); // only this system's own prefix
       await system.close().catch(() => undefined);
       await database.drop().catch(() => undefined);
     },
