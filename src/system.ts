@@ -8,6 +8,11 @@ import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
 import { EventBus } from './core/eventBus.js';
+import type { HttpGetOptions } from './core/plugins/builtins/httpGet.js';
+import { builtinPlugins } from './core/plugins/builtins/index.js';
+import { PluginSystem } from './core/plugins/pluginSystem.js';
+import { WorkflowEngine, type WorkflowTaskRunner } from './core/workflows/workflowEngine.js';
+import { Workflows } from './core/workflows/workflows.js';
 import { type Db, openDb } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
@@ -24,6 +29,13 @@ export interface SystemOptions {
   migrate?: boolean;
   /** Inject an already-open database (tests). */
   db?: Db;
+  /**
+   * How workflow steps become tasks. The task queue provides it; without one, workflow runs are
+   * unavailable (the routes answer 503 ENGINE_UNAVAILABLE) while definitions still work.
+   */
+  workflowRunner?: WorkflowTaskRunner;
+  /** Options of the built-in `http.get` (tests inject a resolver). */
+  http?: HttpGetOptions;
 }
 
 export interface ReadinessCheck {
@@ -45,6 +57,10 @@ export interface System {
   events: EventBus;
   audit: AuditService;
   agents: AgentManager;
+  plugins: PluginSystem;
+  workflows: Workflows;
+  /** Present when a task runner is wired (see SystemOptions.workflowRunner). */
+  workflowEngine: WorkflowEngine | undefined;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -68,8 +84,18 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       repo: repos.agents,
       logger,
       providers: () => BUILTIN_PROVIDERS,
-      actions: () => [],
+      actions: () => plugins.actionNames(),
     });
+    const plugins = new PluginSystem({ logger, events });
+    for (const plugin of builtinPlugins({ http: options.http })) plugins.register(plugin, 'builtin');
+    await plugins.loadAll(config.pluginsDir, config.plugins);
+    closers.push(async () => plugins.stop());
+    const workflows = new Workflows({ repo: repos.workflows, agents, events, logger });
+    const workflowEngine = options.workflowRunner
+      ? new WorkflowEngine({ db, workflows: repos.workflows, runner: options.workflowRunner, events, logger })
+      : undefined;
+    // Runs left running by a stopped node continue here (their state is all in the database).
+    if (workflowEngine && config.worker) await workflowEngine.resume();
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     return {
       config,
@@ -81,6 +107,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       events,
       audit,
       agents,
+      plugins,
+      workflows,
+      workflowEngine,
       readiness,
       async close() {
         for (const close of closers.reverse()) {

@@ -10,9 +10,11 @@ import { errorBody, handleError } from './errorHandler.js';
 import { agentRoutes } from './routes/agents.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
+import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -98,11 +100,14 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(errorSchema);
   app.addSchema(agentSchema);
   app.addSchema(modelSchema);
+  app.addSchema(workflowSchema);
+  app.addSchema(workflowRunSchema);
 
   await app.register(healthRoutes, { system });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });
+  await app.register(workflowRoutes, { prefix: '/api', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

@@ -5,6 +5,8 @@ import { ExecutionRepository } from './executions.js';
 import { MlModelRepository } from './mlModels.js';
 import { TaskRepository } from './tasks.js';
 import { UserRepository } from './users.js';
+import { WorkflowRunRepository } from './workflowRuns.js';
+import { WorkflowRepository } from './workflows.js';
 
 export {
   AgentRepository,
@@ -13,6 +15,8 @@ export {
   MlModelRepository,
   TaskRepository,
   UserRepository,
+  WorkflowRepository,
+  WorkflowRunRepository,
 };
 
 export interface Repositories {
@@ -22,6 +26,8 @@ export interface Repositories {
   auditLogs: AuditLogRepository;
   mlModels: MlModelRepository;
   executions: ExecutionRepository;
+  workflows: WorkflowRepository;
+  workflowRuns: WorkflowRunRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -33,5 +39,7 @@ export function createRepositories(db: Queryable): Repositories {
     auditLogs: new AuditLogRepository(db),
     mlModels: new MlModelRepository(db),
     executions: new ExecutionRepository(db),
+    workflows: new WorkflowRepository(db),
+    workflowRuns: new WorkflowRunRepository(db),
   };
 }
