@@ -44,7 +44,6 @@ export function createToolInvoker(deps: ToolInvokerDeps): ToolInvoker {
       action,
       resourceType: 'agent',
       resourceId: agent.agentId,
-      userId: typeof task.metadata.createdBy === 'string' ? task.metadata.createdBy : null,
       details: { tool: name, taskId: task.taskId, ...details },
     });
 

@@ -114,7 +114,7 @@ export class WorkflowEngine {
     await this.deps.db.transaction(async (tx) => {
       const runs = new WorkflowRunRepository(tx);
       const run = await runs.lock(runId);
-      if (!run || run.status !== 'running') return;
+      if (run?.status !== 'running') return;
       owner = run.createdBy;
       const steps = await runs.steps(runId);
       const state = new Map(steps.map((s) => [s.stepId, s]));
@@ -203,7 +203,7 @@ export class WorkflowEngine {
     await this.deps.db.transaction(async (tx) => {
       const runs = new WorkflowRunRepository(tx);
       const run = await runs.lock(ref.runId);
-      if (!run || run.status !== 'running') return;
+      if (run?.status !== 'running') return;
       owner = run.createdBy;
       const step = (await runs.steps(ref.runId)).find((s) => s.stepId === ref.stepId);
       if (step?.status !== 'running' || step.taskId !== taskId) return;
