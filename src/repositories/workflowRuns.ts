@@ -186,13 +186,13 @@ export class WorkflowRunRepository {
   async updateStep(runId: string, stepId: string, change: StepChange): Promise<void> {
     await this.db.query(
       `UPDATE workflow_run_steps SET
-          status = $3,
-          task_id = COALESCE($4, task_id),
-          input = COALESCE($5, input),
-          output = COALESCE($6, output),
-          error = COALESCE($7, error),
-          started_at = CASE WHEN $3 = 'running' THEN CURRENT_TIMESTAMP ELSE started_at END,
-          completed_at = CASE WHEN $3 IN ${TERMINAL_STEP} THEN CURRENT_TIMESTAMP ELSE completed_at END
+          status = $3::varchar,
+          task_id = COALESCE($4::varchar, task_id),
+          input = COALESCE($5::jsonb, input),
+          output = COALESCE($6::jsonb, output),
+          error = COALESCE($7::text, error),
+          started_at = CASE WHEN $3::varchar = 'running' THEN CURRENT_TIMESTAMP ELSE started_at END,
+          completed_at = CASE WHEN $3::varchar IN ${TERMINAL_STEP} THEN CURRENT_TIMESTAMP ELSE completed_at END
         WHERE run_id = $1 AND step_id = $2`,
       [
         runId,
