@@ -49,7 +49,7 @@ export class FakeQueue implements WorkflowTaskRunner {
   /** Ends a task as the worker would, and reports it to the engine as the queue's events would. */
   async finish(taskId: string): Promise<void> {
     const task = this.tasks.get(taskId);
-    if (!task || task.status !== 'running') return;
+    if (task?.status !== 'running') return;
     if (this.failing.has(task.request.agentId)) {
       task.status = 'failed';
       task.error = `agent ${task.request.agentId} failed`;
