@@ -57,10 +57,20 @@ export async function validateDefinition(
   definition: WorkflowDefinition,
   agentExists: (agentId: string) => Promise<boolean>,
 ): Promise<void> {
-  const steps = definition.steps;
+  const steps = definition?.steps;
   if (!Array.isArray(steps) || steps.length === 0) throw validation('A workflow needs at least one step');
   if (steps.length > MAX_STEPS) throw validation(`A workflow has at most ${MAX_STEPS} steps`);
   const ids = new Set<string>();
+  // The HTTP schema checks these shapes already; the CLI reads definitions straight from a file.
+  for (const [i, step] of steps.entries()) {
+    if (!step || typeof step !== 'object' || typeof step.agentId !== 'string') {
+      throw validation(`Step ${i + 1} needs an id, an agentId and an input`, { step: i });
+    }
+    const deps = step.dependsOn ?? [];
+    if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string')) {
+      throw validation(`Step ${String(step.id)}: dependsOn must be a list of step ids`, { step: step.id });
+    }
+  }
   for (const step of steps) {
     if (!STEP_ID_RE.test(step.id)) {
       throw validation(`Step id "${step.id}" must match ${STEP_ID_PATTERN}`, { step: step.id });

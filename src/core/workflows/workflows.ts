@@ -3,7 +3,7 @@
  * stored with a version that goes up on every change, and announced as `workflow:*` events.
  */
 import type { Page, PageRequest } from '../../domain.js';
-import { AppError } from '../../errors.js';
+import { AppError, validation } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type {
   NewWorkflow,
@@ -26,6 +26,13 @@ export class Workflows {
   ) {}
 
   async create(input: NewWorkflow): Promise<Workflow> {
+    if (typeof input.workflowId !== 'string' || !/^[A-Za-z0-9._:-]{1,100}$/.test(input.workflowId)) {
+      throw validation('workflowId must be 1-100 letters, digits, ".", "_", ":" or "-"', {
+        field: 'workflowId',
+      });
+    }
+    if (typeof input.name !== 'string' || !input.name.trim())
+      throw validation('name is required', { field: 'name' });
     await validateDefinition(input.definition, (id) => this.agentExists(id));
     const workflow = await this.deps.repo.create(input);
     this.deps.events.emit(
