@@ -59,6 +59,10 @@ describe.each(dbTargets)('workflow engine on %s', (target) => {
     const queue = new FakeQueue(true);
     const engine = engineWith(queue);
     const id = await workflow(diamond);
+    const seen: string[] = [];
+    const unsubscribe = t.system.events.subscribe((e) => {
+      if (e.payload.workflowId === id) seen.push(`${e.type} ${e.payload.stepId ?? ''}`.trim());
+    });
     const run = await engine.startRun(id, { topic: 'tides' }, null);
     expect(queue.stepIds()).toEqual(['research', 'outline']);
     expect(stepsOf(run)).toEqual({ research: 'running', outline: 'running', write: 'pending' });
