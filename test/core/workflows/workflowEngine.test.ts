@@ -88,6 +88,17 @@ describe.each(dbTargets)('workflow engine on %s', (target) => {
       output: { text: 'outline for tides' },
       input: { prompt: 'outline for tides' },
     });
+    unsubscribe();
+    expect(seen).toEqual([
+      'workflow:run:started',
+      'workflow:step:started research',
+      'workflow:step:started outline',
+      'workflow:step:completed research',
+      'workflow:step:completed outline',
+      'workflow:step:started write',
+      'workflow:step:completed write',
+      'workflow:run:completed',
+    ]);
   });
 
   it('fails fast: a failed step cancels the running ones and skips the rest', async () => {
