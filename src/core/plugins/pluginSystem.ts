@@ -85,7 +85,8 @@ export class PluginSystem {
   /** Registers an already-imported plugin (the built-ins, tests). */
   register(plugin: PluginModule, source: string): PluginStatus {
     const name = typeof plugin?.name === 'string' ? plugin.name : null;
-    const problem = this.problemWith(plugin);
+    const validators = new Map<string, ValidateFunction>();
+    const problem = this.problemWith(plugin, validators);
     if (problem) return this.fail(source, name, problem);
     const status: PluginStatus = {
       name: plugin.name,
@@ -197,7 +198,8 @@ export class PluginSystem {
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
   }
 
-  private problemWith(plugin: PluginModule): string | null {
+  /** Why `plugin` cannot be registered, or null (then `validators` holds each action's compiled schema). */
+  private problemWith(plugin: PluginModule, validators: Map<string, ValidateFunction>): string | null {
     if (!plugin || typeof plugin !== 'object') return 'module exports no plugin object';
     if (typeof plugin.name !== 'string' || !plugin.name.trim()) return 'plugin has no name';
     if (typeof plugin.version !== 'string') return 'plugin has no version';
@@ -217,7 +219,7 @@ export class PluginSystem {
         return `action ${label} has no parameters schema`;
       }
       try {
-        this.ajv.compile(action.parameters);
+        validators.set(label, this.ajv.compile(action.parameters));
       } catch (error) {
         return `action ${label} has an invalid parameters schema: ${message(error)}`;
       }
