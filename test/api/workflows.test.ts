@@ -150,6 +150,25 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
     );
   });
 
+  it('cancels a running run (200), cancelling its step tasks, and audits it; the workflow cannot be deleted meanwhile', async () => {
+    queue.hold = true;
+    try {
+      const runId = (await send('POST', '/api/workflows/brief/runs', { input: { topic: 'x' } })).json().runId;
+      const running = queue.submitted.filter((r) => r.metadata.workflowRunId === runId).map((r) => r.taskId);
+      expect(running).toHaveLength(2);
+      const busy = await t.app.inject({ method: 'DELETE', url: '/api/workflows/brief' });
+      expect(busy.statusCode).toBe(409);
+      expect(busy.json().error.code).toBe('WORKFLOW_RUNNING');
+      const cancel = await send('POST', `/api/workflow-runs/${runId}/cancel`, {});
+      expect(cancel.statusCode).toBe(200);
+      expect(cancel.json()).toMatchObject({ status: 'cancelled', error: 'run cancelled' });
+      expect(queue.cancelled).toEqual(expect.arrayContaining(running));
+      expect(await audited('workflow.cancel')).toContain(runId);
+    } finally {
+      queue.hold = false;
+    }
+  });
+
   it('answers 503 ENGINE_UNAVAILABLE for runs while no task runner is wired, but still manages definitions', async () => {
     expect((await send('POST', '/api/workflows', diamond, bare)).statusCode).toBe(201);
     const run = await send('POST', '/api/workflows/brief/runs', { input: { topic: 'x' } }, bare);

@@ -22,7 +22,7 @@ export class FakeQueue implements WorkflowTaskRunner {
   readonly failing = new Set<string>();
   readonly refusing = new Set<string>();
 
-  constructor(private readonly hold = false) {}
+  constructor(public hold = false) {}
 
   async submit(request: StepTaskRequest): Promise<StepTaskOutcome> {
     const existing = this.tasks.get(request.taskId);
