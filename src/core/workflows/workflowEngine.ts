@@ -17,37 +17,13 @@ import {
 import type { WorkflowRepository, WorkflowStep } from '../../repositories/workflows.js';
 import type { EventBus } from '../eventBus.js';
 import type { EventType } from '../events.js';
+import {
+  type StepTaskOutcome,
+  type StepTaskRequest,
+  stepTaskId,
+  type WorkflowTaskRunner,
+} from './taskRunner.js';
 import { render, TemplateError, templateRefs } from './template.js';
-
-/** What the engine asks of the task queue for one step. */
-export interface StepTaskRequest {
-  /** Deterministic per run and step: submitting it twice must return the existing task. */
-  taskId: string;
-  /** The agent's human handle. */
-  agentId: string;
-  /** The step's rendered input (`{ prompt }` or `{ messages }`). */
-  input: unknown;
-  timeoutSeconds?: number;
-  createdBy: string | null;
-  metadata: { workflowId: string; workflowRunId: string; workflowStepId: string };
-}
-
-/** The task as the queue knows it after `submit` (already terminal when it was submitted before). */
-export interface StepTaskOutcome {
-  taskId: string;
-  status: TaskStatus;
-  output?: unknown;
-  error?: string | null;
-}
-
-/**
- * The seam to the task queue. The queue reports each step task's end by calling
- * `WorkflowEngine.onTaskFinished` (from its `task:completed|failed|cancelled` events).
- */
-export interface WorkflowTaskRunner {
-  submit(request: StepTaskRequest): Promise<StepTaskOutcome>;
-  cancel(taskId: string): Promise<void>;
-}
 
 export interface WorkflowEngineDeps {
   db: Db;
@@ -56,9 +32,6 @@ export interface WorkflowEngineDeps {
   events: EventBus;
   logger: Logger;
 }
-
-/** `wf_<run uuid without dashes>_<step id>`: at most 3 + 32 + 1 + 64 = 100 characters (tasks.task_id). */
-export const stepTaskId = (runId: string, stepId: string) => `wf_${runId.replace(/-/g, '')}_${stepId}`;
 
 type PendingEvent = [EventType, Record<string, unknown>];
 const FAILED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'skipped']);

@@ -1,9 +1,9 @@
 import type {
   StepTaskOutcome,
   StepTaskRequest,
-  WorkflowEngine,
   WorkflowTaskRunner,
-} from '../../../src/core/workflows/workflowEngine.js';
+} from '../../../src/core/workflows/taskRunner.js';
+import type { WorkflowEngine } from '../../../src/core/workflows/workflowEngine.js';
 import type { TaskStatus } from '../../../src/domain.js';
 
 /**
