@@ -9,7 +9,13 @@ import { type CacheService, createCacheService } from './cache/index.js';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
 import { EventBus } from './core/eventBus.js';
+import type { HttpGetOptions } from './core/plugins/builtins/httpGet.js';
+import { builtinPlugins } from './core/plugins/builtins/index.js';
+import { PluginSystem } from './core/plugins/pluginSystem.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
+import type { WorkflowTaskRunner } from './core/workflows/taskRunner.js';
+import { WorkflowEngine } from './core/workflows/workflowEngine.js';
+import { Workflows } from './core/workflows/workflows.js';
 import { type Db, openDb } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
@@ -30,6 +36,13 @@ export interface SystemOptions {
   migrate?: boolean;
   /** Inject an already-open database (tests). */
   db?: Db;
+  /**
+   * How workflow steps become tasks. The task queue provides it; without one, workflow runs are
+   * unavailable (the routes answer 503 ENGINE_UNAVAILABLE) while definitions still work.
+   */
+  workflowRunner?: WorkflowTaskRunner;
+  /** Options of the built-in `http.get` (tests inject a resolver). */
+  http?: HttpGetOptions;
 }
 
 export interface ReadinessCheck {
@@ -60,6 +73,10 @@ export interface System {
   agents: AgentManager;
   /** Every component registers its numbers here; `GET /metrics` renders them. */
   metrics: MetricsRegistry;
+  plugins: PluginSystem;
+  workflows: Workflows;
+  /** Present when a task runner is wired (see SystemOptions.workflowRunner). */
+  workflowEngine: WorkflowEngine | undefined;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -91,9 +108,19 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       repo: repos.agents,
       logger,
       providers: () => BUILTIN_PROVIDERS,
-      actions: () => [],
+      actions: () => plugins.actionNames(),
       cache,
     });
+    const plugins = new PluginSystem({ logger, events });
+    for (const plugin of builtinPlugins({ http: options.http })) plugins.register(plugin, 'builtin');
+    await plugins.loadAll(config.pluginsDir, config.plugins);
+    closers.push(async () => plugins.stop());
+    const workflows = new Workflows({ repo: repos.workflows, agents, events, logger });
+    const workflowEngine = options.workflowRunner
+      ? new WorkflowEngine({ db, workflows: repos.workflows, runner: options.workflowRunner, events, logger })
+      : undefined;
+    // Runs left running by a stopped node continue here (their state is all in the database).
+    if (workflowEngine && config.worker) await workflowEngine.resume();
     const metrics = new MetricsRegistry();
     metrics.register('events', () => events.metrics());
     metrics.register('audit', () => audit.metrics());
@@ -117,6 +144,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       cache,
       agents,
       metrics,
+      plugins,
+      workflows,
+      workflowEngine,
       readiness,
       async close() {
         for (const close of closers.reverse()) {

@@ -16,11 +16,13 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { secretRoutes } from './routes/secrets.js';
+import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
 import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
 import { secretInfoSchema } from './schemas/secrets.js';
+import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -145,6 +147,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(modelSchema);
   app.addSchema(auditLogSchema);
   app.addSchema(secretInfoSchema);
+  app.addSchema(workflowSchema);
+  app.addSchema(workflowRunSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
@@ -155,6 +159,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(auditRoutes, { prefix: '/api/audit', system });
   await app.register(secretRoutes, { prefix: '/api/secrets', system });
   await app.register(complianceRoutes, { prefix: '/api/security', system });
+  await app.register(workflowRoutes, { prefix: '/api', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

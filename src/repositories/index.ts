@@ -6,6 +6,8 @@ import { MlModelRepository } from './mlModels.js';
 import { SecretRepository } from './secrets.js';
 import { TaskRepository } from './tasks.js';
 import { UserRepository } from './users.js';
+import { WorkflowRunRepository } from './workflowRuns.js';
+import { WorkflowRepository } from './workflows.js';
 
 export {
   AgentRepository,
@@ -15,6 +17,8 @@ export {
   SecretRepository,
   TaskRepository,
   UserRepository,
+  WorkflowRepository,
+  WorkflowRunRepository,
 };
 
 export interface Repositories {
@@ -25,6 +29,8 @@ export interface Repositories {
   mlModels: MlModelRepository;
   executions: ExecutionRepository;
   secrets: SecretRepository;
+  workflows: WorkflowRepository;
+  workflowRuns: WorkflowRunRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -37,5 +43,7 @@ export function createRepositories(db: Queryable): Repositories {
     mlModels: new MlModelRepository(db),
     executions: new ExecutionRepository(db),
     secrets: new SecretRepository(db),
+    workflows: new WorkflowRepository(db),
+    workflowRuns: new WorkflowRunRepository(db),
   };
 }

@@ -23,10 +23,12 @@ describe('event stream (SSE)', () => {
       'pglite',
       {},
       {
-        guard: async (request) => {
-          const id = request.headers['x-test-user'];
-          if (typeof id === 'string')
-            request.user = { id, role: id.startsWith('viewer') ? 'viewer' : 'user' } as User;
+        app: {
+          guard: async (request) => {
+            const id = request.headers['x-test-user'];
+            if (typeof id === 'string')
+              request.user = { id, role: id.startsWith('viewer') ? 'viewer' : 'user' } as User;
+          },
         },
       },
     );

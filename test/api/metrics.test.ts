@@ -10,8 +10,10 @@ describe('GET /metrics', () => {
       'pglite',
       { METRICS_TOKEN: 'scrape-token-123' },
       {
-        guard: async () => {
-          throw new AppError('Authentication required', 401, 'UNAUTHENTICATED');
+        app: {
+          guard: async () => {
+            throw new AppError('Authentication required', 401, 'UNAUTHENTICATED');
+          },
         },
       },
     );

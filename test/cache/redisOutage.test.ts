@@ -78,13 +78,16 @@ describe.runIf(redisServerInstalled).each(dbTargets)(
       await new Promise((r) => setTimeout(r, SECOND_INVALIDATION_DELAY_MS + 100));
       await redis.restart();
       await until(() => t.system.cache.metrics().redis === 'up', 10_000);
-      await get('alpha'); // fills the cache again
-      const before = t.system.cache.metrics();
-      const res = await get('alpha');
-      expect(res.json()).toMatchObject({ name: 'alpha-2', version: 2 });
-      const after = t.system.cache.metrics();
-      expect(after.hits).toBe(before.hits + 1);
-      expect(after.misses).toBe(before.misses);
+      // A read fills the cache again and the next one is a hit. On a loaded machine a late
+      // invalidation pass may still drop the first fill, so allow a few rounds, not a restart.
+      await until(async () => {
+        await get('alpha');
+        const before = t.system.cache.metrics();
+        const res = await get('alpha');
+        expect(res.json()).toMatchObject({ name: 'alpha-2', version: 2 });
+        const after = t.system.cache.metrics();
+        return after.hits === before.hits + 1 && after.misses === before.misses;
+      }, 10_000);
       expect((await t.app.inject('/ready')).json().status).toBe('ready');
       const probe = createClient({ url: redis.url });
       await probe.connect();

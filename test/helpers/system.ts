@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type AppOptions, buildApp } from '../../src/api/app.js';
-import { createSystem, type System } from '../../src/system.js';
+import { createSystem, type System, type SystemOptions } from '../../src/system.js';
 import { createTestDatabase, type DbTarget, quietLogger, testConfig } from './db.js';
 
 export interface TestSystem {
@@ -13,11 +13,12 @@ export interface TestSystem {
 export async function createTestSystem(
   target: DbTarget,
   env: Record<string, string> = {},
-  appOptions: AppOptions = {},
+  options: Omit<SystemOptions, 'db' | 'logger'> & { app?: AppOptions } = {},
 ): Promise<TestSystem> {
   const database = await createTestDatabase(target);
   const config = testConfig({ ...env, ...(database.url ? { DATABASE_URL: database.url } : {}) });
-  const system = await createSystem(config, { logger: quietLogger, db: database.db });
+  const { app: appOptions, ...systemOptions } = options;
+  const system = await createSystem(config, { ...systemOptions, logger: quietLogger, db: database.db });
   const app = await buildApp(system, appOptions);
   await app.ready();
   return {

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { AppError, validation } from '../../errors.js';
+import type { WorkflowRun } from '../../repositories/workflowRuns.js';
+import type { NewWorkflow, Workflow } from '../../repositories/workflows.js';
+import type { System } from '../../system.js';
+import { print, reportAndExit, withSystem } from '../context.js';
+
+function line(w: Workflow): string {
+  return `${w.workflowId}\tv${w.version}\t${w.definition.steps.length} steps\t${w.name}`;
+}
+
+function runSummary(run: WorkflowRun): string {
+  const steps = run.steps.map((s) => `  ${s.stepId}\t${s.status}${s.error ? `\t${s.error}` : ''}`);
+  return [`run ${run.runId}\t${run.status}${run.error ? `\t${run.error}` : ''}`, ...steps].join('\n');
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw validation(`${what} is not valid JSON`);
+  }
+}
+
+async function waitForRun(system: System, runId: string, timeoutMs: number): Promise<WorkflowRun> {
+  const deadline = Date.now() + timeoutMs;
+  let run = await system.repos.workflowRuns.find(runId);
+  while (run.status === 'running' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    run = await system.repos.workflowRuns.find(runId);
+  }
+  return run;
+}
+
+export function registerWorkflowCommands(program: Command): void {
+  const workflow = program.command('workflow').description('Manage and run workflows');
+
+  workflow
+    .command('list')
+    .description('List workflows (newest first)')
+    .option('--limit <n>', 'page size', (v) => Number(v), 50)
+    .option('--offset <n>', 'skip', (v) => Number(v), 0)
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      try {
+        const page = await withSystem((s) => s.workflows.list({ limit: o.limit, offset: o.offset }));
+        print(page, o.json, () =>
+          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
+        );
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  workflow
+    .command('get <workflowId>')
+    .option('--json', 'print JSON')
+    .action(async (workflowId: string, o) => {
+      try {
+        const found = await withSystem((s) => s.workflows.get(workflowId));
+        print(found, o.json, () => JSON.stringify(found, null, 2));
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  workflow
+    .command('create')
+    .description('Create a workflow from a JSON file ({workflowId, name, description?, definition: {steps}})')
+    .requiredOption('--file <path>', 'workflow definition file')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      try {
+        const body = parseJson(readFileSync(o.file, 'utf8'), o.file) as NewWorkflow;
+        const created = await withSystem((s) => s.workflows.create(body));
+        print(created, o.json, () => `created ${line(created)}`);
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+
+  workflow
+    .command('run <workflowId>')
+    .description('Start a run; with --wait, show its steps when it ends')
+    .option('--input <json>', 'run input as a JSON object', '{}')
+    .option('--wait', 'wait for the run to end (up to --timeout seconds)')
+    .option('--timeout <s>', 'seconds to wait', (v) => Number(v), 600)
+    .option('--json', 'print JSON')
+    .action(async (workflowId: string, o) => {
+      try {
+        const input = parseJson(o.input, '--input');
+        if (!input || typeof input !== 'object' || Array.isArray(input))
+          throw validation('--input must be a JSON object');
+        const run = await withSystem(async (s) => {
+          if (!s.workflowEngine) {
+            throw new AppError(
+              'Workflow runs need the task queue, which is not running here',
+              503,
+              'ENGINE_UNAVAILABLE',
+            );
+          }
+          const started = await s.workflowEngine.startRun(workflowId, input as Record<string, unknown>, null);
+          return o.wait ? waitForRun(s, started.runId, o.timeout * 1000) : started;
+        });
+        print(run, o.json, () => runSummary(run));
+        if (o.wait && run.status !== 'completed') process.exitCode = 1;
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+}
