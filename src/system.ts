@@ -13,6 +13,7 @@ import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
+import { SecurityHub, type SecurityHubOptions } from './security/hub.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
 
 /** Model providers the engine ships with. */
@@ -24,6 +25,8 @@ export interface SystemOptions {
   migrate?: boolean;
   /** Inject an already-open database (tests). */
   db?: Db;
+  /** Security hub overrides (tests: lockout thresholds). */
+  security?: SecurityHubOptions;
 }
 
 export interface ReadinessCheck {
@@ -44,6 +47,8 @@ export interface System {
   repos: Repositories;
   events: EventBus;
   audit: AuditService;
+  /** Users, tokens, API keys, RBAC guard, rate limits, threat detection. */
+  security: SecurityHub;
   agents: AgentManager;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -63,6 +68,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     await events.start();
     closers.push(() => events.stop());
     const audit = new AuditService(repos.auditLogs, logger);
+    const security = await SecurityHub.create(
+      { config, secrets, db, repos, audit, events, logger },
+      options.security,
+    );
+    closers.push(() => security.close());
     const agents = new AgentManager({
       events,
       repo: repos.agents,
@@ -80,6 +90,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       repos,
       events,
       audit,
+      security,
       agents,
       readiness,
       async close() {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -8,11 +9,15 @@ import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { agentRoutes } from './routes/agents.js';
+import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { threatRoutes } from './routes/threats.js';
+import { userRoutes } from './routes/users.js';
 import { agentSchema } from './schemas/agents.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
+import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -33,7 +38,11 @@ declare module 'fastify' {
 export type Guard = (request: FastifyRequest, access: RouteAccess) => Promise<void>;
 
 export interface AppOptions {
-  guard?: Guard;
+  /**
+   * Default: the security hub's guard (authentication, RBAC, rate limits). `false` turns every
+   * check off — only for tests that are about something else.
+   */
+  guard?: Guard | false;
   /** Extra route plugins mounted under their prefix (engine, security… register here). */
   plugins?: Array<{ prefix: string; plugin: (app: FastifyInstance) => Promise<void> }>;
 }
@@ -42,6 +51,7 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(system: System, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = system;
+  const guard = options.guard === undefined ? system.security.guard : options.guard;
   const app = Fastify({
     // pino's Logger is a superset of Fastify's logger type; the cast only narrows the generic.
     loggerInstance: system.logger as FastifyBaseLogger,
@@ -74,9 +84,15 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const access = request.routeOptions.config.access;
-    if (access && options.guard) await options.guard(request, access);
+    if (access && guard) await guard(request, access);
+  });
+  // Injection patterns are looked for once the body is parsed; they flag, never block.
+  app.addHook('preHandler', async (request) => {
+    if (guard) await system.security.inspect(request);
   });
 
+  // Parses the `token` cookie, one of the three places a credential may come from (seed).
+  await app.register(cookie);
   await app.register(helmet, {
     // The API serves JSON; the only HTML is /docs (Swagger UI), which needs its own inline assets.
     contentSecurityPolicy: false,
@@ -98,9 +114,15 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(errorSchema);
   app.addSchema(agentSchema);
   app.addSchema(modelSchema);
+  app.addSchema(userSchema);
+  app.addSchema(apiKeySchema);
+  app.addSchema(threatSchema);
 
   await app.register(healthRoutes, { system });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
+  await app.register(authRoutes, { prefix: '/api/auth', system });
+  await app.register(userRoutes, { prefix: '/api/users', system });
+  await app.register(threatRoutes, { prefix: '/api/security', system });
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });

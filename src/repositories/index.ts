@@ -1,16 +1,22 @@
 import type { Queryable } from '../db/index.js';
 import { AgentRepository } from './agents.js';
+import { ApiKeyRepository } from './apiKeys.js';
 import { AuditLogRepository } from './auditLogs.js';
 import { ExecutionRepository } from './executions.js';
 import { MlModelRepository } from './mlModels.js';
+import { RefreshTokenRepository } from './refreshTokens.js';
+import { SecurityThreatRepository } from './securityThreats.js';
 import { TaskRepository } from './tasks.js';
 import { UserRepository } from './users.js';
 
 export {
   AgentRepository,
+  ApiKeyRepository,
   AuditLogRepository,
   ExecutionRepository,
   MlModelRepository,
+  RefreshTokenRepository,
+  SecurityThreatRepository,
   TaskRepository,
   UserRepository,
 };
@@ -22,6 +28,9 @@ export interface Repositories {
   auditLogs: AuditLogRepository;
   mlModels: MlModelRepository;
   executions: ExecutionRepository;
+  refreshTokens: RefreshTokenRepository;
+  apiKeys: ApiKeyRepository;
+  securityThreats: SecurityThreatRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -33,5 +42,8 @@ export function createRepositories(db: Queryable): Repositories {
     auditLogs: new AuditLogRepository(db),
     mlModels: new MlModelRepository(db),
     executions: new ExecutionRepository(db),
+    refreshTokens: new RefreshTokenRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+    securityThreats: new SecurityThreatRepository(db),
   };
 }

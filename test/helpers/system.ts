@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
+import type { SecurityHubOptions } from '../../src/security/hub.js';
 import { createSystem, type System } from '../../src/system.js';
 import { createTestDatabase, type DbTarget, quietLogger, testConfig } from './db.js';
 
@@ -9,15 +10,27 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
+export interface TestSystemOptions {
+  /** Default true: the app runs the security hub's guard. `false` only for tests about something else. */
+  auth?: boolean;
+  security?: SecurityHubOptions;
+  logger?: System['logger'];
+}
+
 /** A whole System with its HTTP app over a fresh test database. */
 export async function createTestSystem(
   target: DbTarget,
   env: Record<string, string> = {},
+  options: TestSystemOptions = {},
 ): Promise<TestSystem> {
   const database = await createTestDatabase(target);
   const config = testConfig({ ...env, ...(database.url ? { DATABASE_URL: database.url } : {}) });
-  const system = await createSystem(config, { logger: quietLogger, db: database.db });
-  const app = await buildApp(system);
+  const system = await createSystem(config, {
+    logger: options.logger ?? quietLogger,
+    db: database.db,
+    security: options.security,
+  });
+  const app = await buildApp(system, options.auth === false ? { guard: false } : {});
   await app.ready();
   return {
     system,
