@@ -47,6 +47,19 @@ export interface AppOptions {
   plugins?: Array<{ prefix: string; plugin: (app: FastifyInstance) => Promise<void> }>;
 }
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+const ROUTE_TABLES = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the app registered, with its declared access (the security tests walk this). */
+export function registeredRoutes(app: FastifyInstance): readonly RouteEntry[] {
+  return ROUTE_TABLES.get(app) ?? [];
+}
+
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(system: System, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -74,12 +87,19 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   // JSON only: Fastify's text/plain parser goes, so any other content type is a 415.
   app.removeContentTypeParser('text/plain');
 
+  // Parses the `token` cookie, one of the three places a credential may come from (seed). Its
+  // onRequest hook must run before the guard's, so it registers first.
+  await app.register(cookie);
+
+  const routeTable: RouteEntry[] = [];
+  ROUTE_TABLES.set(app, routeTable);
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs') || route.url === '/openapi.json') {
       route.config = { ...route.config, access: 'public' };
-      return;
     }
-    if (!route.config?.access) throw new Error(`Route ${route.method} ${route.url} declares no access`);
+    const access = route.config?.access;
+    if (!access) throw new Error(`Route ${route.method} ${route.url} declares no access`);
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -91,8 +111,6 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     if (guard) await system.security.inspect(request);
   });
 
-  // Parses the `token` cookie, one of the three places a credential may come from (seed).
-  await app.register(cookie);
   await app.register(helmet, {
     // The API serves JSON; the only HTML is /docs (Swagger UI), which needs its own inline assets.
     contentSecurityPolicy: false,

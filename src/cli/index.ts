@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { serve } from './commands/serve.js';
+import { registerUserCommands } from './commands/user.js';
 import { print, reportAndExit, withSystem } from './context.js';
 
 const program = new Command('bsm').description('BSM-AgentOS: control plane for AI agents').version('0.1.0');
@@ -36,5 +37,6 @@ program
   });
 
 registerAgentCommands(program);
+registerUserCommands(program);
 
 await program.parseAsync(process.argv);

@@ -113,8 +113,8 @@ export const authRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
       },
     },
     async (request, reply) => {
-      const owner = await system.repos.users.findById(request.user!.id);
-      const created = await security.apiKeys.create(owner, request.body);
+      // The ceiling is the caller's effective role: a viewer-scoped key cannot mint a user-scoped one.
+      const created = await security.apiKeys.create(request.user!, request.body);
       await auditRequest(audit, request, {
         action: 'api_key.create',
         resourceType: 'api_key',
