@@ -9,7 +9,7 @@ import { AppError, validation } from '../../errors.js';
 import { toUser, type UserRepository } from '../../repositories/users.js';
 import type { AuditService } from '../audit.js';
 import type { RateLimiter } from '../rateLimit.js';
-import type { ThreatDetector } from '../threats/detector.js';
+import { type ThreatDetector, usernameFingerprint } from '../threats/detector.js';
 import type { UserAccounts } from '../userAccounts.js';
 import type { Authenticator } from './authenticator.js';
 import { invalidRefreshToken, type SessionStore } from './sessions.js';
@@ -67,10 +67,9 @@ export class LoginFlow {
         userId: known?.id ?? null,
         ipAddress: ip,
         userAgent: request.headers['user-agent'] ?? null,
-        details: {
-          username: username.slice(0, 100),
-          reason: known ? 'bad_password_or_inactive' : 'unknown_user',
-        },
+        details: known
+          ? { username: known.username, reason: 'bad_password_or_inactive' }
+          : { usernameFingerprint: usernameFingerprint(username), reason: 'unknown_user' },
       });
       throw invalidCredentials();
     }

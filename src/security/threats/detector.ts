@@ -41,8 +41,11 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = {
 
 const DEDUPE_MS = 60_000;
 
-/** Usernames enter keys hashed: a password typed into the username box never lands in Redis. */
-const fingerprint = (username: string) =>
+/**
+ * Attempted usernames are kept hashed (in keys, and in records when no such user exists): a
+ * password typed into the username box must never land in Redis, the database or the audit log.
+ */
+export const usernameFingerprint = (username: string) =>
   createHash('sha256').update(username.trim().toLowerCase()).digest('hex').slice(0, 24);
 
 export class ThreatDetector {
@@ -88,7 +91,7 @@ export class ThreatDetector {
     const { store } = this.deps;
     const ipLock = await store.lockedFor(`lock:ip:${ip}`);
     if (ipLock > 0) throw rateLimited(ipLock, 'Too many failed logins from this address');
-    const accountLock = await store.lockedFor(`lock:account:${fingerprint(username)}`);
+    const accountLock = await store.lockedFor(`lock:account:${usernameFingerprint(username)}`);
     if (accountLock > 0) {
       const retryAfterSeconds = Math.ceil(accountLock / 1000);
       throw new AppError(
@@ -103,11 +106,12 @@ export class ThreatDetector {
   /** Counts a failed login; locks the account or the IP when a threshold is crossed. */
   async loginFailed(username: string, ip: string, userId: string | null): Promise<void> {
     const { store, policy } = this.deps;
-    const account = fingerprint(username);
+    const account = usernameFingerprint(username);
     const perAccount = await store.hit(`fail:account:${account}`, policy.windowMs, 0);
     const perIp = await store.hit(`fail:ip:${ip}`, policy.windowMs, 0);
     const names = await store.hit(`fail:names:${ip}`, policy.windowMs, 0, account);
-    const bounded = username.slice(0, 100);
+    // Name the account only when it exists; otherwise its fingerprint identifies the attempts.
+    const named = userId ? username.slice(0, 100) : null;
     if (perAccount.count >= policy.accountFailures) {
       await store.lock(`lock:account:${account}`, policy.lockMs);
       await store.clear(`fail:account:${account}`);
@@ -116,8 +120,13 @@ export class ThreatDetector {
         severity: 'high',
         ipAddress: ip,
         userId,
-        username: bounded,
-        details: { target: 'account', failures: perAccount.count, lockedSeconds: policy.lockMs / 1000 },
+        username: named,
+        details: {
+          target: 'account',
+          usernameFingerprint: account,
+          failures: perAccount.count,
+          lockedSeconds: policy.lockMs / 1000,
+        },
       });
     }
     if (names.count >= policy.distinctUsernames) {
@@ -128,7 +137,7 @@ export class ThreatDetector {
   }
 
   async loginSucceeded(username: string): Promise<void> {
-    await this.deps.store.clear(`fail:account:${fingerprint(username)}`);
+    await this.deps.store.clear(`fail:account:${usernameFingerprint(username)}`);
   }
 
   /** Flags injection patterns in the query and body; the request goes on. */
