@@ -3,7 +3,6 @@
  * pieces from the system's parts and exposes the one `guard` the HTTP app runs on every route.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Guard } from '../api/app.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../core/eventBus.js';
 import type { Db } from '../db/index.js';
@@ -20,6 +19,7 @@ import { TokenService } from './auth/tokens.js';
 import type { ResolvedSecrets } from './localSecrets.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.js';
 import { RateLimiter } from './rateLimit.js';
+import type { AccessCheck } from './requestContext.js';
 import { DEFAULT_LOCKOUT, type LockoutPolicy, ThreatDetector } from './threats/detector.js';
 import { UserAccounts } from './userAccounts.js';
 import { MemoryWindowStore, RedisWindowStore, type WindowStore } from './windowStore.js';
@@ -50,7 +50,7 @@ export class SecurityHub {
   readonly auth: LoginFlow;
   readonly lockout: LockoutPolicy;
   /** Runs before every route's handler (see `buildApp`). */
-  readonly guard: Guard;
+  readonly guard: AccessCheck;
 
   private constructor(
     private readonly deps: SecurityHubDeps,

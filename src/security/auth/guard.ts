@@ -4,12 +4,11 @@
  * (403 FORBIDDEN, audited). It sets `request.user` and `request.principal`.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Guard } from '../../api/app.js';
-import { auditRequest } from '../../api/audit.js';
 import { AppError } from '../../errors.js';
 import type { AuditService } from '../audit.js';
 import { hasPermission } from '../permissions.js';
 import type { RateLimiter, RateScope } from '../rateLimit.js';
+import { type AccessCheck, requestContext } from '../requestContext.js';
 import type { ThreatDetector } from '../threats/detector.js';
 import { type Authenticator, extractCredential, type Principal } from './authenticator.js';
 import { unauthenticated } from './tokens.js';
@@ -31,7 +30,7 @@ export interface GuardDeps {
   audit: AuditService;
 }
 
-export function createGuard(deps: GuardDeps): Guard {
+export function createGuard(deps: GuardDeps): AccessCheck {
   const limit = async (request: FastifyRequest, scope: RateScope, id: string) => {
     try {
       await deps.rateLimiter.consume(scope, id);
@@ -51,7 +50,8 @@ export function createGuard(deps: GuardDeps): Guard {
     request.principal = principal;
     await limit(request, 'user', principal.user.id);
     if (access === 'authenticated' || hasPermission(principal.user.role, access)) return;
-    await auditRequest(deps.audit, request, {
+    await deps.audit.record({
+      ...requestContext(request),
       action: 'auth.forbidden',
       resourceType: 'route',
       resourceId: `${request.method} ${request.routeOptions.url}`.slice(0, 100),

@@ -3,12 +3,12 @@
  * failures feed the brute-force detector, and unknown user and wrong password answer the same.
  */
 import type { FastifyRequest } from 'fastify';
-import { auditRequest } from '../../api/audit.js';
 import type { User } from '../../domain.js';
 import { AppError, validation } from '../../errors.js';
 import { toUser, type UserRepository } from '../../repositories/users.js';
 import type { AuditService } from '../audit.js';
 import type { RateLimiter } from '../rateLimit.js';
+import { requestContext } from '../requestContext.js';
 import { type ThreatDetector, usernameFingerprint } from '../threats/detector.js';
 import type { UserAccounts } from '../userAccounts.js';
 import type { Authenticator } from './authenticator.js';
@@ -77,7 +77,12 @@ export class LoginFlow {
     await users.recordLogin(row.id);
     const result = await this.startSession(toUser(row));
     request.user = result.user;
-    await auditRequest(audit, request, { action: 'auth.login', resourceType: 'user', resourceId: row.id });
+    await audit.record({
+      ...requestContext(request),
+      action: 'auth.login',
+      resourceType: 'user',
+      resourceId: row.id,
+    });
     return result;
   }
 
@@ -107,7 +112,8 @@ export class LoginFlow {
     const user = toUser(state.row);
     const { token } = await tokens.issue(user, rotation.sessionId);
     request.user = user;
-    await auditRequest(audit, request, {
+    await audit.record({
+      ...requestContext(request),
       action: 'auth.refresh',
       resourceType: 'session',
       resourceId: rotation.sessionId,
@@ -123,7 +129,8 @@ export class LoginFlow {
     }
     await this.deps.sessions.revoke(principal.sessionId, 'logout');
     this.deps.authenticator.markSessionRevoked(principal.sessionId);
-    await auditRequest(this.deps.audit, request, {
+    await this.deps.audit.record({
+      ...requestContext(request),
       action: 'auth.logout',
       resourceType: 'session',
       resourceId: principal.sessionId,
