@@ -134,6 +134,33 @@ describe.each(stores)('threat detection with the %s store', (store) => {
   });
 });
 
+describe('prompt-injection reports', () => {
+  it('records a flagged task input as a threat, an audit row and an event', async () => {
+    const t = await createTestSystem('pglite');
+    try {
+      const seen: BusEvent[] = [];
+      t.system.events.subscribe((e) => seen.push(e), ['security:threat']);
+      const saved = await t.system.security.threats.promptInjection({
+        taskId: 'task-1',
+        agentId: 'helper',
+        userId: null,
+        patterns: ['ignore-instructions'],
+        blocked: true,
+      });
+      expect(saved).toMatchObject({
+        type: 'prompt_injection',
+        severity: 'high',
+        details: { taskId: 'task-1' },
+      });
+      expect(seen[0].payload).toMatchObject({ type: 'prompt_injection' });
+      const audit = await t.system.repos.auditLogs.list({ action: 'security.threat' });
+      expect(audit.items[0].details).toMatchObject({ type: 'prompt_injection', blocked: true });
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe.each(stores)('rate limits with the %s store', (store) => {
   const prefix = `bsm_test_${randomBytes(4).toString('hex')}:`;
   let t: TestSystem;

@@ -166,6 +166,32 @@ export class ThreatDetector {
     }
   }
 
+  /**
+   * For the task queue: records prompt-injection patterns found (by `detectPromptInjection`) in a
+   * task's input, and whether the agent's `config.blockPromptInjection` refused it.
+   */
+  async promptInjection(found: {
+    taskId: string;
+    agentId: string;
+    userId: string | null;
+    patterns: string[];
+    blocked: boolean;
+  }): Promise<SecurityThreat | undefined> {
+    return this.report({
+      type: 'prompt_injection',
+      severity: found.blocked ? 'high' : 'medium',
+      ipAddress: null,
+      userId: found.userId,
+      username: null,
+      details: {
+        taskId: found.taskId,
+        agentId: found.agentId,
+        patterns: found.patterns,
+        blocked: found.blocked,
+      },
+    });
+  }
+
   /** A client over its rate limit: recorded once a minute per client. */
   async rateAnomaly(request: FastifyRequest, scope: string): Promise<void> {
     await this.report(
