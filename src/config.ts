@@ -39,6 +39,8 @@ export interface Config {
   accessTokenTtlSeconds: number;
   admin: { username: string; password: string | undefined; email: string };
   allowSignup: boolean;
+  /** Requests per minute per client IP and per user (0: off); login attempts per minute per IP. */
+  rateLimit: { perMinute: number; loginPerMinute: number };
   maxConcurrentTasks: number;
   pollIntervalMs: number;
   worker: boolean;
@@ -157,6 +159,10 @@ export function loadConfig(env: Env = process.env): Config {
       email: env.BSM_ADMIN_EMAIL?.trim() || 'admin@localhost',
     },
     allowSignup: bool(env, 'BSM_ALLOW_SIGNUP', false),
+    rateLimit: {
+      perMinute: int(env, 'BSM_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+      loginPerMinute: int(env, 'BSM_LOGIN_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
+    },
     maxConcurrentTasks: int(env, 'BSM_MAX_CONCURRENT_TASKS', 10, 1, 10000),
     pollIntervalMs: int(env, 'BSM_POLL_INTERVAL_MS', 1000, 10, 600000),
     worker: bool(env, 'BSM_WORKER', true),

@@ -40,3 +40,31 @@ export function createRedisClient(url: string, logger: Logger, name: string): Re
   });
   return client;
 }
+
+/**
+ * Starts connecting and waits at most `waitMs`: a node starts (and serves from PostgreSQL) even
+ * when Redis is down; the client keeps reconnecting in the background. Resolves to whether it is
+ * ready.
+ */
+export async function connectWithin(client: RedisClient, waitMs = 2_000): Promise<boolean> {
+  const connected = client.connect().then(
+    () => true,
+    () => false, // only when closed before connecting; errors are logged by the client
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(resolve, waitMs, false);
+  });
+  const ready = await Promise.race([connected, timeout]);
+  clearTimeout(timer);
+  return ready;
+}
+
+/**
+ * Closes gracefully when connected; a client still trying to reconnect is destroyed instead
+ * (`close()` would wait for a connection that may never come).
+ */
+export async function closeRedisClient(client: RedisClient): Promise<void> {
+  if (client.isReady) await client.close().catch(() => client.destroy());
+  else if (client.isOpen) client.destroy();
+}

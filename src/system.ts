@@ -24,7 +24,9 @@ import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
 import { ComplianceChecker } from './security/compliance.js';
 import { CryptoService } from './security/crypto.js';
+import { SecurityHub, type SecurityHubOptions } from './security/hub.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './security/passwords.js';
 import { createVault, type Vault } from './security/vault/index.js';
 
 /** Model providers the engine ships with. */
@@ -43,6 +45,8 @@ export interface SystemOptions {
   workflowRunner?: WorkflowTaskRunner;
   /** Options of the built-in `http.get` (tests inject a resolver). */
   http?: HttpGetOptions;
+  /** Security hub overrides (tests: lockout thresholds). */
+  security?: SecurityHubOptions;
 }
 
 export interface ReadinessCheck {
@@ -70,6 +74,8 @@ export interface System {
   compliance: ComplianceChecker;
   /** Redis when configured, else in-process; never fails a request (SPEC §4). */
   cache: CacheService;
+  /** Users, tokens, API keys, RBAC guard, rate limits, threat detection. */
+  security: SecurityHub;
   agents: AgentManager;
   /** Every component registers its numbers here; `GET /metrics` renders them. */
   metrics: MetricsRegistry;
@@ -103,6 +109,19 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const crypto = new CryptoService(secrets.encryptionKey, config.encryptionKeys);
     const vault = createVault(config, repos.secrets, crypto);
     const compliance = new ComplianceChecker({ config, secrets, db, audit, crypto, vault });
+    const security = await SecurityHub.create(
+      { config, secrets, db, repos, audit, events, logger },
+      options.security,
+    );
+    closers.push(() => security.close());
+    compliance.registerControl('password-policy', () => ({
+      enabled: true,
+      detail: `argon2id; ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters, not the username, not a common password`,
+    }));
+    compliance.registerControl('rate-limiting', () => ({
+      enabled: config.rateLimit.perMinute > 0,
+      detail: `${security.rateLimiter.backend}: ${config.rateLimit.perMinute}/min per user and per IP, login ${config.rateLimit.loginPerMinute}/min`,
+    }));
     const agents = new AgentManager({
       events,
       repo: repos.agents,
@@ -142,6 +161,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       vault,
       compliance,
       cache,
+      security,
       agents,
       metrics,
       plugins,

@@ -16,6 +16,7 @@ describe('configuration', () => {
       allowSignup: false,
       logLevel: 'info',
       redisPrefix: 'bsm:',
+      rateLimit: { perMinute: 600, loginPerMinute: 10 },
     });
     expect(c.dataDir.endsWith('.bsm')).toBe(true);
   });
@@ -41,6 +42,8 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'loud'],
     ['ENCRYPTION_KEY', 'abc'],
     ['BSM_MAX_CONCURRENT_TASKS', '0'],
+    ['BSM_RATE_LIMIT_PER_MINUTE', '-1'],
+    ['BSM_LOGIN_RATE_LIMIT_PER_MINUTE', 'ten'],
   ])('stops on a bad %s with one line naming it', (name, value) => {
     let error: unknown;
     try {

@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -10,18 +11,22 @@ import type { System } from '../system.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { complianceRoutes } from './routes/compliance.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { secretRoutes } from './routes/secrets.js';
+import { threatRoutes } from './routes/threats.js';
+import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
 import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
 import { secretInfoSchema } from './schemas/secrets.js';
+import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
 import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
 import { validatorCompiler } from './validation.js';
 
@@ -31,6 +36,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** `GET /metrics` also accepts `Authorization: Bearer $METRICS_TOKEN` instead of a user. */
     metricsTokenAccepted?: boolean;
+    /** The route answers with a stream that stays open (SSE). */
+    stream?: boolean;
   }
   interface FastifyRequest {
     /** The authenticated caller, when there is one. */
@@ -45,7 +52,11 @@ declare module 'fastify' {
 export type Guard = (request: FastifyRequest, access: RouteAccess) => Promise<void>;
 
 export interface AppOptions {
-  guard?: Guard;
+  /**
+   * Default: the security hub's guard (authentication, RBAC, rate limits). `false` turns every
+   * check off — only for tests that are about something else.
+   */
+  guard?: Guard | false;
   /** Extra route plugins mounted under their prefix (engine, security… register here). */
   plugins?: Array<{ prefix: string; plugin: (app: FastifyInstance) => Promise<void> }>;
 }
@@ -57,10 +68,26 @@ function bearerMatches(header: string | undefined, token: string | undefined): b
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess;
+  /** The answer is a stream that stays open (Server-Sent Events). */
+  stream: boolean;
+}
+
+const ROUTE_TABLES = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the app registered, with its declared access (the security tests walk this). */
+export function registeredRoutes(app: FastifyInstance): readonly RouteEntry[] {
+  return ROUTE_TABLES.get(app) ?? [];
+}
+
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(system: System, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = system;
+  const guard = options.guard === undefined ? system.security.guard : options.guard;
   const app = Fastify({
     // pino's Logger is a superset of Fastify's logger type; the cast only narrows the generic.
     loggerInstance: system.logger as FastifyBaseLogger,
@@ -83,21 +110,33 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   // JSON only: Fastify's text/plain parser goes, so any other content type is a 415.
   app.removeContentTypeParser('text/plain');
 
+  // Parses the `token` cookie, one of the three places a credential may come from (seed). Its
+  // onRequest hook must run before the guard's, so it registers first.
+  await app.register(cookie);
+
+  const routeTable: RouteEntry[] = [];
+  ROUTE_TABLES.set(app, routeTable);
   app.addHook('onRoute', (route) => {
     // The CORS preflight route (@fastify/cors, only when BSM_CORS_ORIGINS is set) answers browsers
     // before they send credentials, so it is public by nature.
     const corsPreflight = route.method === 'OPTIONS' && route.url === '*';
     if (route.url.startsWith('/docs') || route.url === '/openapi.json' || corsPreflight) {
       route.config = { ...route.config, access: 'public' };
-      return;
     }
-    if (!route.config?.access) throw new Error(`Route ${route.method} ${route.url} declares no access`);
+    const access = route.config?.access;
+    if (!access) throw new Error(`Route ${route.method} ${route.url} declares no access`);
+    const stream = route.config?.stream === true;
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access, stream });
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const { access, metricsTokenAccepted } = request.routeOptions.config;
     if (metricsTokenAccepted && bearerMatches(request.headers.authorization, config.metricsToken)) return;
-    if (access && options.guard) await options.guard(request, access);
+    if (access && guard) await guard(request, access);
+  });
+  // Injection patterns are looked for once the body is parsed; they flag, never block.
+  app.addHook('preHandler', async (request) => {
+    if (guard) await system.security.inspect(request);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -149,10 +188,16 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(secretInfoSchema);
   app.addSchema(workflowSchema);
   app.addSchema(workflowRunSchema);
+  app.addSchema(userSchema);
+  app.addSchema(apiKeySchema);
+  app.addSchema(threatSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
+  await app.register(authRoutes, { prefix: '/api/auth', system });
+  await app.register(userRoutes, { prefix: '/api/users', system });
+  await app.register(threatRoutes, { prefix: '/api/security', system });
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });
   await app.register(eventRoutes, { prefix: '/api/events', system });

@@ -30,6 +30,9 @@ export function handleError(
 ) {
   if (error instanceof AppError) {
     if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
+    // Lockouts and rate limits tell the client when to come back (RFC 9110 §10.2.3).
+    const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
   }
   const fastifyError = error as FastifyError;

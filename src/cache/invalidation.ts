@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { createRedisClient, type RedisClient } from '../redis.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../redis.js';
 import { withTimeout } from './redis.js';
 
 /** What one node tells the others to drop from their in-process near-caches. */
@@ -71,8 +71,7 @@ export class RedisInvalidationChannel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.subscriber.isReady) await this.subscriber.close();
-    else if (this.subscriber.isOpen) this.subscriber.destroy();
+    await closeRedisClient(this.subscriber);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { createRedisClient, type RedisClient } from '../redis.js';
+import { closeRedisClient, connectWithin, createRedisClient, type RedisClient } from '../redis.js';
 import { type Cache, DEFAULT_TTL_SECONDS, serialize, ttlOrDefault } from './cache.js';
 
 export interface RedisCacheOptions {
@@ -36,11 +36,7 @@ export class RedisCache implements Cache {
    * start does not stop the process: the client keeps trying and the cache joins when it answers.
    */
   async connect(waitMs = 2_000): Promise<void> {
-    const connected = this.client.connect().then(
-      () => undefined,
-      () => undefined, // only when closed before connecting; errors are logged by the client
-    );
-    await withTimeout(connected, waitMs).catch(() => undefined);
+    await connectWithin(this.client, waitMs);
   }
 
   get available(): boolean {
@@ -90,9 +86,7 @@ export class RedisCache implements Cache {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // close() waits for replies in flight; a client still reconnecting has none and is destroyed.
-    if (this.client.isReady) await this.client.close();
-    else if (this.client.isOpen) this.client.destroy();
+    await closeRedisClient(this.client);
   }
 
   private run<T>(command: Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
 import { serve } from './commands/serve.js';
+import { registerUserCommands } from './commands/user.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
 import { print, reportAndExit, withSystem } from './context.js';
 
@@ -44,5 +45,6 @@ program
 registerAgentCommands(program);
 registerDataProtectionCommands(program);
 registerWorkflowCommands(program);
+registerUserCommands(program);
 
 await program.parseAsync(process.argv);

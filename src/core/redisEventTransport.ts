@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { createRedisClient, type RedisClient } from '../redis.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../redis.js';
 import type { EventTransport } from './eventBus.js';
 import type { BusEvent } from './events.js';
 
@@ -69,6 +69,6 @@ export class RedisEventTransport implements EventTransport {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([this.subscriber.close(), this.publisher.close()]);
+    await Promise.allSettled([closeRedisClient(this.subscriber), closeRedisClient(this.publisher)]);
   }
 }

@@ -1,9 +1,12 @@
 import type { Queryable } from '../db/index.js';
 import { AgentRepository } from './agents.js';
+import { ApiKeyRepository } from './apiKeys.js';
 import { AuditLogRepository } from './auditLogs.js';
 import { ExecutionRepository } from './executions.js';
 import { MlModelRepository } from './mlModels.js';
+import { RefreshTokenRepository } from './refreshTokens.js';
 import { SecretRepository } from './secrets.js';
+import { SecurityThreatRepository } from './securityThreats.js';
 import { TaskRepository } from './tasks.js';
 import { UserRepository } from './users.js';
 import { WorkflowRunRepository } from './workflowRuns.js';
@@ -11,10 +14,13 @@ import { WorkflowRepository } from './workflows.js';
 
 export {
   AgentRepository,
+  ApiKeyRepository,
   AuditLogRepository,
   ExecutionRepository,
   MlModelRepository,
+  RefreshTokenRepository,
   SecretRepository,
+  SecurityThreatRepository,
   TaskRepository,
   UserRepository,
   WorkflowRepository,
@@ -31,6 +37,9 @@ export interface Repositories {
   secrets: SecretRepository;
   workflows: WorkflowRepository;
   workflowRuns: WorkflowRunRepository;
+  refreshTokens: RefreshTokenRepository;
+  apiKeys: ApiKeyRepository;
+  securityThreats: SecurityThreatRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -45,5 +54,8 @@ export function createRepositories(db: Queryable): Repositories {
     secrets: new SecretRepository(db),
     workflows: new WorkflowRepository(db),
     workflowRuns: new WorkflowRunRepository(db),
+    refreshTokens: new RefreshTokenRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+    securityThreats: new SecurityThreatRepository(db),
   };
 }

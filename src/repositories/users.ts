@@ -111,6 +111,42 @@ export class UserRepository {
     await this.db.query('UPDATE users SET last_login = CURRENT_TIMESTAMP WHERE id = $1', [id]);
   }
 
+  /**
+   * The user with the instant before which their tokens are refused (null: none) — the
+   * per-request authentication check reads this.
+   */
+  async findAuthState(id: string): Promise<{ row: UserRow; tokensValidAfter: Date | null } | undefined> {
+    if (!isUuid(id)) return undefined;
+    const { rows } = await this.db.query<UserRow & { tokens_valid_after: Date | null }>(
+      `SELECT u.*, c.tokens_valid_after FROM users u
+       LEFT JOIN user_token_cutoffs c ON c.user_id = u.id WHERE u.id = $1`,
+      [id],
+    );
+    if (!rows[0]) return undefined;
+    const { tokens_valid_after, ...row } = rows[0];
+    return { row, tokensValidAfter: tokens_valid_after };
+  }
+
+  /**
+   * Refuses every token issued before `atMs` (the application clock, which also stamps tokens).
+   * Stored as UTC, as every TIMESTAMP column here.
+   */
+  async setTokenCutoff(id: string, atMs: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO user_token_cutoffs (user_id, tokens_valid_after)
+       VALUES ($1, to_timestamp($2::double precision / 1000) AT TIME ZONE 'UTC')
+       ON CONFLICT (user_id) DO UPDATE SET tokens_valid_after = EXCLUDED.tokens_valid_after`,
+      [id, atMs],
+    );
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND is_active`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async count(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
     return rows[0]?.n ?? 0;

@@ -1,23 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller, type Inject, injectAs } from '../helpers/auth.js';
 import { dbTargets } from '../helpers/db.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 
 describe.each(dbTargets)('agents and models API on %s', (target) => {
   let t: TestSystem;
+  let inject: Inject;
   beforeAll(async () => {
     t = await createTestSystem(target);
+    inject = injectAs(t.app, await createCaller(t.system, 'admin'));
   });
   afterAll(() => t.close());
 
-  const post = (url: string, payload: unknown) =>
-    t.app.inject({ method: 'POST', url, payload: payload as object });
+  const post = (url: string, payload: unknown) => inject({ method: 'POST', url, payload: payload as object });
 
   it('answers /health and /ready, and lists no agents on a fresh database', async () => {
-    expect((await t.app.inject('/health')).json()).toEqual({ status: 'ok' });
-    const ready = await t.app.inject('/ready');
+    expect((await inject('/health')).json()).toEqual({ status: 'ok' });
+    const ready = await inject('/ready');
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks.database).toBe('ok');
-    expect((await t.app.inject('/api/agents')).json()).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
+    expect((await inject('/api/agents')).json()).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
   });
 
   it('creates an agent (201) and answers 409 AGENT_EXISTS the second time', async () => {
@@ -59,30 +61,30 @@ describe.each(dbTargets)('agents and models API on %s', (target) => {
       code: 'VALIDATION_ERROR',
       details: { field: 'modelProvider' },
     });
-    expect((await t.app.inject('/api/agents')).json().total).toBe(1);
+    expect((await inject('/api/agents')).json().total).toBe(1);
   });
 
   it('rejects a PATCH key that smuggles SQL and changes nothing', async () => {
-    const before = (await t.app.inject('/api/agents/legal-reviewer')).json();
-    const res = await t.app.inject({
+    const before = (await inject('/api/agents/legal-reviewer')).json();
+    const res = await inject({
       method: 'PATCH',
       url: '/api/agents/legal-reviewer',
       payload: { "name = 'x'; --": 'boom' },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('VALIDATION_ERROR');
-    expect((await t.app.inject('/api/agents/legal-reviewer')).json()).toEqual(before);
+    expect((await inject('/api/agents/legal-reviewer')).json()).toEqual(before);
   });
 
   it('patches known fields and bumps the version', async () => {
-    const res = await t.app.inject({
+    const res = await inject({
       method: 'PATCH',
       url: '/api/agents/legal-reviewer',
       payload: { status: 'inactive', capabilities: ['contracts'] },
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'inactive', capabilities: ['contracts'], version: 2 });
-    const empty = await t.app.inject({ method: 'PATCH', url: '/api/agents/legal-reviewer', payload: {} });
+    const empty = await inject({ method: 'PATCH', url: '/api/agents/legal-reviewer', payload: {} });
     expect(empty.statusCode).toBe(400);
   });
 
@@ -94,24 +96,24 @@ describe.each(dbTargets)('agents and models API on %s', (target) => {
       modelProvider: 'echo',
     });
     await post('/api/agents', { agentId: 'chef', name: 'Chef', role: 'cooks', modelProvider: 'echo' });
-    const found = (await t.app.inject('/api/agents?q=legal')).json();
+    const found = (await inject('/api/agents?q=legal')).json();
     expect(found.items.map((a: { agentId: string }) => a.agentId)).toEqual(['legal-a', 'legal-reviewer']);
-    const inactive = (await t.app.inject('/api/agents?status=inactive')).json();
+    const inactive = (await inject('/api/agents?status=inactive')).json();
     expect(inactive.items.map((a: { agentId: string }) => a.agentId)).toEqual(['legal-reviewer']);
-    expect((await t.app.inject('/api/agents?status=bogus')).statusCode).toBe(400);
-    expect((await t.app.inject('/api/agents?limit=1&offset=1')).json()).toMatchObject({
+    expect((await inject('/api/agents?status=bogus')).statusCode).toBe(400);
+    expect((await inject('/api/agents?limit=1&offset=1')).json()).toMatchObject({
       total: 3,
       limit: 1,
       offset: 1,
     });
-    expect((await t.app.inject('/api/agents?limit=501')).statusCode).toBe(400);
-    const hostile = await t.app.inject(`/api/agents?q=${encodeURIComponent("legal' OR 1=1; --")}`);
+    expect((await inject('/api/agents?limit=501')).statusCode).toBe(400);
+    const hostile = await inject(`/api/agents?q=${encodeURIComponent("legal' OR 1=1; --")}`);
     expect(hostile.statusCode).toBe(200);
   });
 
   it('deletes an agent (204) and then answers 404 AGENT_NOT_FOUND', async () => {
-    expect((await t.app.inject({ method: 'DELETE', url: '/api/agents/chef' })).statusCode).toBe(204);
-    const gone = await t.app.inject('/api/agents/chef');
+    expect((await inject({ method: 'DELETE', url: '/api/agents/chef' })).statusCode).toBe(204);
+    const gone = await inject('/api/agents/chef');
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('AGENT_NOT_FOUND');
   });
@@ -132,19 +134,19 @@ describe.each(dbTargets)('agents and models API on %s', (target) => {
     const deployed = await post('/api/models/sentiment/deploy', undefined);
     expect(deployed.json()).toMatchObject({ status: 'deployed' });
     expect(typeof deployed.json().deployedAt).toBe('string');
-    const patched = await t.app.inject({
+    const patched = await inject({
       method: 'PATCH',
       url: '/api/models/sentiment',
       payload: { metrics: { accuracy: 0.93 } },
     });
     expect(patched.json().metrics).toEqual({ accuracy: 0.93 });
-    expect((await t.app.inject('/api/models?status=deployed')).json().total).toBe(1);
-    expect((await t.app.inject({ method: 'DELETE', url: '/api/models/sentiment' })).statusCode).toBe(204);
-    expect((await t.app.inject('/api/models/sentiment')).json().error.code).toBe('MODEL_NOT_FOUND');
+    expect((await inject('/api/models?status=deployed')).json().total).toBe(1);
+    expect((await inject({ method: 'DELETE', url: '/api/models/sentiment' })).statusCode).toBe(204);
+    expect((await inject('/api/models/sentiment')).json().error.code).toBe('MODEL_NOT_FOUND');
   });
 
   it('answers non-JSON with 415, bad JSON with 400 and unknown routes with 404, all in the envelope', async () => {
-    const text = await t.app.inject({
+    const text = await inject({
       method: 'POST',
       url: '/api/agents',
       headers: { 'content-type': 'text/plain' },
@@ -152,7 +154,7 @@ describe.each(dbTargets)('agents and models API on %s', (target) => {
     });
     expect(text.statusCode).toBe(415);
     expect(text.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const broken = await t.app.inject({
+    const broken = await inject({
       method: 'POST',
       url: '/api/agents',
       headers: { 'content-type': 'application/json' },
@@ -160,13 +162,13 @@ describe.each(dbTargets)('agents and models API on %s', (target) => {
     });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().error.code).toBe('VALIDATION_ERROR');
-    const missing = await t.app.inject('/api/nothing-here');
+    const missing = await inject('/api/nothing-here');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('NOT_FOUND');
   });
 
   it('serves an OpenAPI 3.1 document generated from the route schemas, and /docs', async () => {
-    const doc = (await t.app.inject('/openapi.json')).json();
+    const doc = (await inject('/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/agents', '/api/agents/{agentId}', '/api/models/{modelId}/deploy']),
@@ -176,24 +178,26 @@ describe.each(dbTargets)('agents and models API on %s', (target) => {
       'name',
       'role',
     ]);
-    expect((await t.app.inject('/docs/')).statusCode).toBe(200);
+    expect((await inject('/docs/')).statusCode).toBe(200);
   });
 });
 
 describe('agent changes leave a trail', () => {
   it('writes an audit row and emits an event for every create, update and delete', async () => {
     const t = await createTestSystem('pglite');
+    const admin = await createCaller(t.system, 'admin');
+    const inject = injectAs(t.app, admin);
     try {
       const seen: string[] = [];
       t.system.events.subscribe((e) => seen.push(`${e.type}:${e.payload.agentId}`));
-      await t.app.inject({
+      await inject({
         method: 'POST',
         url: '/api/agents',
         payload: { agentId: 'aud', name: 'A', role: 'r', modelProvider: 'echo' },
         headers: { 'user-agent': 'curl/8' },
       });
-      await t.app.inject({ method: 'PATCH', url: '/api/agents/aud', payload: { name: 'B' } });
-      await t.app.inject({ method: 'DELETE', url: '/api/agents/aud' });
+      await inject({ method: 'PATCH', url: '/api/agents/aud', payload: { name: 'B' } });
+      await inject({ method: 'DELETE', url: '/api/agents/aud' });
       expect(seen).toEqual(['agent:created:aud', 'agent:updated:aud', 'agent:deleted:aud']);
       const rows = await t.system.repos.auditLogs.list({ resourceType: 'agent' });
       expect(rows.items.map((r) => r.action).sort()).toEqual([
@@ -202,7 +206,12 @@ describe('agent changes leave a trail', () => {
         'agent.update',
       ]);
       const created = rows.items.find((r) => r.action === 'agent.create')!;
-      expect(created).toMatchObject({ resourceId: 'aud', ipAddress: '127.0.0.1', userAgent: 'curl/8' });
+      expect(created).toMatchObject({
+        resourceId: 'aud',
+        userId: admin.user.id,
+        ipAddress: '127.0.0.1',
+        userAgent: 'curl/8',
+      });
     } finally {
       await t.close();
     }

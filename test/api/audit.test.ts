@@ -15,7 +15,7 @@ describe.each(dbTargets)('audit API on %s', (target) => {
     userId = user.id;
     await t.system.audit.append({ userId, action: 'agent.create', resourceType: 'agent', resourceId: 'a1' });
     await t.system.audit.append({ action: 'auth.login_failed', resourceType: 'user', ipAddress: '10.0.0.9' });
-    await t.app.inject({
+    await t.inject({
       method: 'POST',
       url: '/api/models',
       payload: { modelId: 'm1', name: 'M', type: 'nlp', version: '1' },
@@ -24,7 +24,7 @@ describe.each(dbTargets)('audit API on %s', (target) => {
   afterAll(() => t.close());
 
   it('lists rows newest first with their chain links', async () => {
-    const res = await t.app.inject('/api/audit');
+    const res = await t.inject('/api/audit');
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ total: 3, limit: 50, offset: 0 });
@@ -38,7 +38,7 @@ describe.each(dbTargets)('audit API on %s', (target) => {
   });
 
   it('filters by user, action, resource type, time range, limit and offset', async () => {
-    const get = async (q: string) => (await t.app.inject(`/api/audit?${q}`)).json();
+    const get = async (q: string) => (await t.inject(`/api/audit?${q}`)).json();
     expect((await get(`userId=${userId}`)).items.map((r: { action: string }) => r.action)).toEqual([
       'agent.create',
     ]);
@@ -71,16 +71,16 @@ describe.each(dbTargets)('audit API on %s', (target) => {
       'sort=action',
     ];
     for (const q of hostile) {
-      const res = await t.app.inject(`/api/audit?${q}`);
+      const res = await t.inject(`/api/audit?${q}`);
       expect(res.statusCode, q).toBe(400);
       expect(res.json().error.code).toBe('VALIDATION_ERROR');
     }
-    expect((await t.app.inject('/api/audit')).json().total).toBe(3);
-    expect((await t.app.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 3 });
+    expect((await t.inject('/api/audit')).json().total).toBe(3);
+    expect((await t.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 3 });
   });
 
   it('reports counts per action and write failures', async () => {
-    const res = await t.app.inject('/api/audit/metrics');
+    const res = await t.inject('/api/audit/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       total: 3,
@@ -94,8 +94,8 @@ describe.each(dbTargets)('audit API on %s', (target) => {
     await expect(
       t.system.audit.record({ action: 'bad', resourceType: 'x', userAgent: 'a\u0000b' }),
     ).resolves.toBeUndefined();
-    expect((await t.app.inject('/api/audit/metrics')).json().writeFailures).toBe(1);
-    expect((await t.app.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 3 });
+    expect((await t.inject('/api/audit/metrics')).json().writeFailures).toBe(1);
+    expect((await t.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 3 });
   });
 
   it('stores details with passwords, tokens and secret values redacted', async () => {
@@ -114,6 +114,6 @@ describe.each(dbTargets)('audit API on %s', (target) => {
       password: '[redacted]',
       nested: { refreshToken: '[redacted]' },
     });
-    expect((await t.app.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 4 });
+    expect((await t.inject('/api/audit/verify')).json()).toEqual({ ok: true, checked: 4 });
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTypes } from '../../src/api/routes/events.js';
 import type { User } from '../../src/domain.js';
+import { createCaller } from '../helpers/auth.js';
 import { serverRedisUrl } from '../helpers/db.js';
 import { connectSse } from '../helpers/sse.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
@@ -69,7 +70,7 @@ describe('event stream (SSE)', () => {
 
   it('rejects unknown event types with 400 and cleans up when the client goes', async () => {
     expect(() => parseTypes('task:nope')).toThrow(/Unknown event type/);
-    const bad = await t.app.inject('/api/events?types=task:nope');
+    const bad = await t.inject('/api/events?types=task:nope');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('VALIDATION_ERROR');
     await sleep(150); // streams of earlier tests finish closing
@@ -94,8 +95,9 @@ describe.runIf(serverRedisUrl)('events across nodes (Redis)', () => {
     const b = await createTestSystem('pglite', env);
     try {
       const baseB = await listen(b);
-      const client = connectSse(`${baseB}/api/events?types=task:completed`);
-      await client.status;
+      const viewer = await createCaller(b.system, 'viewer');
+      const client = connectSse(`${baseB}/api/events?types=task:completed`, viewer.headers);
+      expect(await client.status).toBe(200);
       await sleep(100);
       a.system.events.emit('task:completed', { from: 'a' }, { taskId: 'x' });
       const [event] = await client.waitFor(1);
@@ -125,7 +127,7 @@ describe('event bus without Redis', () => {
       t.system.events.emit('task:created', {});
       t.system.events.emit('task:created', {});
       expect(seen).toEqual(['task:created', 'task:created']);
-      expect((await t.app.inject('/api/agents')).statusCode).toBe(200);
+      expect((await t.inject('/api/agents')).statusCode).toBe(200);
     } finally {
       await t.close();
     }

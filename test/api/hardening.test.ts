@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import { adminInject, type Inject } from '../helpers/auth.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 
 describe('HTTP hardening', () => {
   let t: TestSystem;
   let app: FastifyInstance;
+  let inject: Inject;
   beforeAll(async () => {
     t = await createTestSystem('pglite', { BSM_BODY_LIMIT_BYTES: '1024' });
     app = await buildApp(t.system, {
@@ -21,6 +23,7 @@ describe('HTTP hardening', () => {
       ],
     });
     await app.ready();
+    inject = adminInject(t.system, app);
   });
   afterAll(async () => {
     await app.close();
@@ -28,7 +31,7 @@ describe('HTTP hardening', () => {
   });
 
   it('sends security headers and no X-Powered-By', async () => {
-    const res = await app.inject('/api/secrets');
+    const res = await inject('/api/secrets');
     expect(res.headers).toMatchObject({
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'SAMEORIGIN',
@@ -42,7 +45,7 @@ describe('HTTP hardening', () => {
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE in the envelope for a body over the limit, storing nothing', async () => {
-    const res = await app.inject({
+    const res = await inject({
       method: 'PUT',
       url: '/api/secrets/big',
       payload: { value: 'x'.repeat(2048) },
@@ -55,7 +58,7 @@ describe('HTTP hardening', () => {
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml'])(
     'answers 415 UNSUPPORTED_MEDIA_TYPE for %s',
     async (type) => {
-      const res = await app.inject({
+      const res = await inject({
         method: 'PUT',
         url: '/api/secrets/x',
         headers: { 'content-type': type },
@@ -67,7 +70,7 @@ describe('HTTP hardening', () => {
   );
 
   it('answers malformed JSON with 400 and a short message', async () => {
-    const res = await app.inject({
+    const res = await inject({
       method: 'PUT',
       url: '/api/secrets/x',
       headers: { 'content-type': 'application/json' },
@@ -78,16 +81,16 @@ describe('HTTP hardening', () => {
   });
 
   it('never sends a stack trace or an internal message to the client', async () => {
-    const res = await app.inject('/api/test/boom');
+    const res = await inject('/api/test/boom');
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } });
     expect(res.body).not.toMatch(/boom|postgres|at .*\.ts|stack/);
   });
 
   it('keeps CORS off by default: no Access-Control headers and no preflight route', async () => {
-    const res = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+    const res = await inject({ url: '/health', headers: { origin: 'https://evil.example' } });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await app.inject({
+    const preflight = await inject({
       method: 'OPTIONS',
       url: '/api/secrets',
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
@@ -105,12 +108,12 @@ describe('CORS with BSM_CORS_ORIGINS', () => {
   afterAll(() => t.close());
 
   it('allows only the configured origins, with credentials', async () => {
-    const ok = await t.app.inject({ url: '/health', headers: { origin: 'https://dash.example.com' } });
+    const ok = await t.inject({ url: '/health', headers: { origin: 'https://dash.example.com' } });
     expect(ok.headers['access-control-allow-origin']).toBe('https://dash.example.com');
     expect(ok.headers['access-control-allow-credentials']).toBe('true');
-    const other = await t.app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+    const other = await t.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await t.app.inject({
+    const preflight = await t.inject({
       method: 'OPTIONS',
       url: '/api/secrets',
       headers: { origin: 'https://dash.example.com', 'access-control-request-method': 'PUT' },

@@ -38,7 +38,7 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
     await bare.close();
   });
   const send = (method: 'POST' | 'PUT', url: string, payload: unknown, on = t) =>
-    on.app.inject({ method, url, payload: payload as object });
+    on.inject({ method, url, payload: payload as object });
   const audited = async (action: string) =>
     (await t.system.repos.auditLogs.list({ action })).items.map((a) => a.resourceId);
 
@@ -47,7 +47,7 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ workflowId: 'brief', version: 1, definition: diamond.definition });
     expect((await send('POST', '/api/workflows', diamond)).json().error.code).toBe('WORKFLOW_EXISTS');
-    expect((await t.app.inject('/api/workflows')).json()).toMatchObject({
+    expect((await t.inject('/api/workflows')).json()).toMatchObject({
       total: 1,
       items: [{ workflowId: 'brief' }],
     });
@@ -56,10 +56,10 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
       definition: diamond.definition,
     });
     expect(replaced.json()).toMatchObject({ name: 'Brief v2', version: 2, description: null });
-    expect((await t.app.inject('/api/workflows/brief')).json().name).toBe('Brief v2');
+    expect((await t.inject('/api/workflows/brief')).json().name).toBe('Brief v2');
     await send('POST', '/api/workflows', { ...diamond, workflowId: 'doomed' });
-    expect((await t.app.inject({ method: 'DELETE', url: '/api/workflows/doomed' })).statusCode).toBe(204);
-    expect((await t.app.inject('/api/workflows/doomed')).statusCode).toBe(404);
+    expect((await t.inject({ method: 'DELETE', url: '/api/workflows/doomed' })).statusCode).toBe(204);
+    expect((await t.inject('/api/workflows/doomed')).statusCode).toBe(404);
     expect(await audited('workflow.create')).toEqual(expect.arrayContaining(['brief', 'doomed']));
     expect(await audited('workflow.update')).toEqual(['brief']);
     expect(await audited('workflow.delete')).toEqual(['doomed']);
@@ -121,7 +121,7 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
       x: 1,
     });
     expect(extra.json().error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'x' } });
-    expect((await t.app.inject('/api/workflows/bad')).statusCode).toBe(404);
+    expect((await t.inject('/api/workflows/bad')).statusCode).toBe(404);
   });
 
   it('starts a run (202), reports per-step status and outputs, and refuses to cancel a finished run', async () => {
@@ -131,7 +131,7 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
     let run = started.json();
     for (let i = 0; i < 100 && run.status === 'running'; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      run = (await t.app.inject(`/api/workflow-runs/${runId}`)).json();
+      run = (await t.inject(`/api/workflow-runs/${runId}`)).json();
     }
     expect(run).toMatchObject({ status: 'completed', workflowId: 'brief', workflowVersion: 2 });
     expect(run.steps.map((s: { stepId: string; status: string }) => [s.stepId, s.status])).toEqual([
@@ -144,7 +144,7 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
     const cancel = await send('POST', `/api/workflow-runs/${runId}/cancel`, {});
     expect(cancel.statusCode).toBe(409);
     expect(await audited('workflow.run')).toContain('brief');
-    expect((await t.app.inject('/api/workflow-runs/not-a-run')).statusCode).toBe(404);
+    expect((await t.inject('/api/workflow-runs/not-a-run')).statusCode).toBe(404);
     expect((await send('POST', '/api/workflows/brief/runs', { input: {} })).json().error.message).toBe(
       'Run input is missing topic (step research reads it)',
     );
@@ -156,7 +156,7 @@ describe.each(dbTargets)('workflows API on %s', (target) => {
       const runId = (await send('POST', '/api/workflows/brief/runs', { input: { topic: 'x' } })).json().runId;
       const running = queue.submitted.filter((r) => r.metadata.workflowRunId === runId).map((r) => r.taskId);
       expect(running).toHaveLength(2);
-      const busy = await t.app.inject({ method: 'DELETE', url: '/api/workflows/brief' });
+      const busy = await t.inject({ method: 'DELETE', url: '/api/workflows/brief' });
       expect(busy.statusCode).toBe(409);
       expect(busy.json().error.code).toBe('WORKFLOW_RUNNING');
       const cancel = await send('POST', `/api/workflow-runs/${runId}/cancel`, {});

@@ -25,7 +25,7 @@ describe.each(cases)('agent reads through the $cache cache on $target', ({ targe
       redis: redis ? 'up' : 'disabled',
       errors: 0,
     });
-    const ready = (await t.app.inject('/ready')).json();
+    const ready = (await t.inject('/ready')).json();
     expect(ready.status).toBe('ready');
     expect('redis' in ready.checks).toBe(redis);
   });
@@ -77,18 +77,18 @@ describe.each(cases)('agent reads through the $cache cache on $target', ({ targe
   });
 
   it('answers 404 after a delete, and lists a created agent at once, over HTTP', async () => {
-    const res = await t.app.inject({ method: 'DELETE', url: `/api/agents/${agent.agentId}` });
+    const res = await t.inject({ method: 'DELETE', url: `/api/agents/${agent.agentId}` });
     expect(res.statusCode).toBe(204);
-    const gone = await t.app.inject(`/api/agents/${agent.agentId}`);
+    const gone = await t.inject(`/api/agents/${agent.agentId}`);
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('AGENT_NOT_FOUND');
-    expect((await t.app.inject('/api/agents')).json().total).toBe(0);
-    const created = await t.app.inject({ method: 'POST', url: '/api/agents', payload: agent });
+    expect((await t.inject('/api/agents')).json().total).toBe(0);
+    const created = await t.inject({ method: 'POST', url: '/api/agents', payload: agent });
     expect(created.statusCode).toBe(201);
-    expect(
-      (await t.app.inject('/api/agents')).json().items.map((a: { agentId: string }) => a.agentId),
-    ).toEqual([agent.agentId]);
-    const fetched = await t.app.inject(`/api/agents/${agent.agentId}`);
+    expect((await t.inject('/api/agents')).json().items.map((a: { agentId: string }) => a.agentId)).toEqual([
+      agent.agentId,
+    ]);
+    const fetched = await t.inject(`/api/agents/${agent.agentId}`);
     expect(fetched.json()).toEqual(created.json());
   });
 });

@@ -23,9 +23,9 @@ describe.runIf(redisServerInstalled).each(dbTargets)(
       await redis?.stop();
     });
 
-    const get = (agentId: string) => t.app.inject(`/api/agents/${agentId}`);
+    const get = (agentId: string) => t.inject(`/api/agents/${agentId}`);
     const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-      t.app.inject({ method, url, payload });
+      t.inject({ method, url, payload });
 
     it('serves agents from the cache while Redis is up', async () => {
       // Straight into the table: no write invalidation (and its delayed second pass) to race the reads.
@@ -36,7 +36,7 @@ describe.runIf(redisServerInstalled).each(dbTargets)(
       const hits = t.system.cache.metrics().hits;
       expect((await get('alpha')).json().name).toBe('alpha');
       expect(t.system.cache.metrics().hits).toBe(hits + 1);
-      expect((await t.app.inject('/ready')).json()).toMatchObject({
+      expect((await t.inject('/ready')).json()).toMatchObject({
         status: 'ready',
         checks: { database: 'ok', redis: 'ok' },
       });
@@ -53,7 +53,7 @@ describe.runIf(redisServerInstalled).each(dbTargets)(
       expect((await get('alpha')).json()).toMatchObject({ name: 'alpha-2', version: 2 });
       expect((await send('DELETE', '/api/agents/beta')).statusCode).toBe(204);
       expect((await get('beta')).statusCode).toBe(404);
-      const list = (await t.app.inject('/api/agents')).json();
+      const list = (await t.inject('/api/agents')).json();
       expect(list.items.map((a: { name: string }) => a.name)).toEqual(['alpha-2']);
       const created = await send('POST', '/api/agents', {
         agentId: 'gamma',
@@ -65,7 +65,7 @@ describe.runIf(redisServerInstalled).each(dbTargets)(
       expect((await get('gamma')).statusCode).toBe(200);
 
       expect(t.system.cache.metrics().errors).toBeGreaterThan(errors);
-      const ready = await t.app.inject('/ready');
+      const ready = await t.inject('/ready');
       expect(ready.statusCode).toBe(200);
       expect(ready.json()).toMatchObject({
         status: 'degraded',
@@ -88,7 +88,7 @@ describe.runIf(redisServerInstalled).each(dbTargets)(
         const after = t.system.cache.metrics();
         return after.hits === before.hits + 1 && after.misses === before.misses;
       }, 10_000);
-      expect((await t.app.inject('/ready')).json().status).toBe('ready');
+      expect((await t.inject('/ready')).json().status).toBe('ready');
       const probe = createClient({ url: redis.url });
       await probe.connect();
       try {

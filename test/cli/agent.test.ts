@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller } from '../helpers/auth.js';
 import { cliBuilt, runCli } from '../helpers/cli.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 
@@ -68,10 +69,12 @@ describe.runIf(cliBuilt)('bsm agent (against the embedded database)', () => {
 describe.runIf(cliBuilt)('bsm agent --url (against a server)', () => {
   let t: TestSystem;
   let url: string;
+  let token: string;
   beforeAll(async () => {
     t = await createTestSystem('pglite');
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    token = (await createCaller(t.system, 'admin')).token;
   });
   afterAll(() => t.close());
 
@@ -81,6 +84,8 @@ describe.runIf(cliBuilt)('bsm agent --url (against a server)', () => {
       [
         '--url',
         url,
+        '--token',
+        token,
         'agent',
         'create',
         'remote-bot',
@@ -94,12 +99,21 @@ describe.runIf(cliBuilt)('bsm agent --url (against a server)', () => {
       ],
       env,
     );
+    expect(created.stderr).toBe('');
     expect(created.status).toBe(0);
     expect((await t.system.agents.get('remote-bot')).name).toBe('R');
-    const listed = JSON.parse((await runCli(['agent', 'list', '--json'], { ...env, BSM_URL: url })).stdout);
+    const listed = JSON.parse(
+      (await runCli(['agent', 'list', '--json'], { ...env, BSM_URL: url, BSM_TOKEN: token })).stdout,
+    );
     expect(listed.total).toBe(1);
-    const bad = await runCli(['--url', url, 'agent', 'create', 'Bad Id', '--name', 'R', '--role', 'r'], env);
+    const bad = await runCli(
+      ['--url', url, '--token', token, 'agent', 'create', 'Bad Id', '--name', 'R', '--role', 'r'],
+      env,
+    );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('VALIDATION_ERROR');
+    const anonymous = await runCli(['--url', url, 'agent', 'list'], env);
+    expect(anonymous.status).toBe(1);
+    expect(anonymous.stderr).toContain('UNAUTHENTICATED');
   });
 });

@@ -82,7 +82,7 @@ describe.each(dbTargets)('audit hash chain on %s', (target) => {
     const { rows } = await t.system.db.query<{ id: string }>('SELECT id FROM audit_logs WHERE seq = 10');
     const edited = rows[0].id;
     await t.system.db.query(`UPDATE audit_logs SET details = '{"forged": true}' WHERE id = $1`, [edited]);
-    const res = await t.app.inject('/api/audit/verify');
+    const res = await t.inject('/api/audit/verify');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       ok: false,
@@ -98,7 +98,7 @@ describe.each(dbTargets)('audit hash chain on %s', (target) => {
     await t.system.db.query('UPDATE audit_logs SET hash = $2 WHERE id = $1', [edited, rehashed]);
     const next = (await t.system.db.query<{ id: string }>('SELECT id FROM audit_logs WHERE seq = 11')).rows[0]
       .id;
-    expect((await t.app.inject('/api/audit/verify')).json()).toMatchObject({
+    expect((await t.inject('/api/audit/verify')).json()).toMatchObject({
       ok: false,
       checked: 11,
       firstBrokenId: next,

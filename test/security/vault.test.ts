@@ -5,6 +5,7 @@ import { buildApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import { HashicorpVaultBackend, Vault } from '../../src/security/vault/index.js';
 import { createSystem, type System } from '../../src/system.js';
+import { adminInject, type Inject } from '../helpers/auth.js';
 import { createTestDatabase, dbTargets, type TestDatabase, testConfig } from '../helpers/db.js';
 import { type FakeVault, startFakeVault } from '../helpers/fakeVault.js';
 
@@ -29,6 +30,7 @@ describe.each(dbTargets)('secrets vault on %s', (target) => {
   let database: TestDatabase;
   let system: System;
   let app: FastifyInstance;
+  let inject: Inject;
   const logLines: string[] = [];
   beforeAll(async () => {
     database = await createTestDatabase(target);
@@ -46,6 +48,7 @@ describe.each(dbTargets)('secrets vault on %s', (target) => {
     system = await createSystem(config, { logger, db: database.db });
     app = await buildApp(system);
     await app.ready();
+    inject = adminInject(system, app);
   });
   afterAll(async () => {
     await app.close();
@@ -54,21 +57,21 @@ describe.each(dbTargets)('secrets vault on %s', (target) => {
   });
 
   it('creates (201) then replaces (200) a secret and lists names and dates only', async () => {
-    const created = await app.inject({
+    const created = await inject({
       method: 'PUT',
       url: '/api/secrets/openai',
       payload: { value: VALUE },
     });
     expect(created.statusCode).toBe(201);
     expect(Object.keys(created.json()).sort()).toEqual(['createdAt', 'name', 'updatedAt']);
-    const replaced = await app.inject({
+    const replaced = await inject({
       method: 'PUT',
       url: '/api/secrets/openai',
       payload: { value: NEW_VALUE },
     });
     expect(replaced.statusCode).toBe(200);
-    await app.inject({ method: 'PUT', url: '/api/secrets/bsm', payload: { value: 'another-value-123' } });
-    const list = await app.inject('/api/secrets');
+    await inject({ method: 'PUT', url: '/api/secrets/bsm', payload: { value: 'another-value-123' } });
+    const list = await inject('/api/secrets');
     expect(list.statusCode).toBe(200);
     expect(list.headers['cache-control']).toBe('no-store');
     expect(list.json()).toMatchObject({ total: 2, limit: 50, offset: 0 });
@@ -93,16 +96,16 @@ describe.each(dbTargets)('secrets vault on %s', (target) => {
       { url: '/api/secrets/.hidden', payload: { value: 'x' } },
     ];
     for (const c of cases) {
-      const res = await app.inject({ method: 'PUT', ...c });
+      const res = await inject({ method: 'PUT', ...c });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('VALIDATION_ERROR');
     }
-    expect((await app.inject('/api/secrets')).json().total).toBe(2);
+    expect((await inject('/api/secrets')).json().total).toBe(2);
   });
 
   it('deletes a secret (204), then answers 404 SECRET_NOT_FOUND', async () => {
-    expect((await app.inject({ method: 'DELETE', url: '/api/secrets/bsm' })).statusCode).toBe(204);
-    const again = await app.inject({ method: 'DELETE', url: '/api/secrets/bsm' });
+    expect((await inject({ method: 'DELETE', url: '/api/secrets/bsm' })).statusCode).toBe(204);
+    const again = await inject({ method: 'DELETE', url: '/api/secrets/bsm' });
     expect(again.statusCode).toBe(404);
     expect(again.json().error.code).toBe('SECRET_NOT_FOUND');
   });
@@ -177,9 +180,10 @@ describe('HashiCorp Vault KV v2 backend', () => {
     const config = testConfig({ VAULT_ADDR: fake.url, VAULT_TOKEN: fake.token });
     const system = await createSystem(config, { logger: createLogger('silent'), db: database.db });
     const app = await buildApp(system);
+    const inject = adminInject(system, app);
     try {
       expect(system.vault.kind).toBe('hashicorp');
-      const put = await app.inject({
+      const put = await inject({
         method: 'PUT',
         url: '/api/secrets/model-key',
         payload: { value: VALUE },

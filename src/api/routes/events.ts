@@ -38,7 +38,7 @@ export const eventRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
   app.get<{ Querystring: { types?: string; taskId?: string } }>(
     '',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', stream: true },
       schema: {
         tags: ['events'],
         summary: 'Live event stream (text/event-stream); filter with ?types=a,b (or prefix:*) and ?taskId=',

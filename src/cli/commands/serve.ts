@@ -1,5 +1,5 @@
 import { buildApp } from '../../api/app.js';
-import { createLogger } from '../../logger.js';
+import { createLogger, type Logger } from '../../logger.js';
 import { createSystem } from '../../system.js';
 import { cliConfig } from '../context.js';
 
@@ -13,6 +13,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const config = cliConfig();
   const logger = createLogger(config.logLevel);
   const system = await createSystem(config, { logger, migrate: options.migrate });
+  const admin = await system.security.accounts.bootstrapAdmin(config.admin);
+  if (admin.created) announceAdmin(admin.username, admin.generatedPassword, logger);
   const app = await buildApp(system);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -27,4 +29,26 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, database: system.db.driver }, 'BSM-AgentOS API listening');
+}
+
+/**
+ * A generated admin password goes to stdout once, never through the logger (log files and
+ * shippers keep what passes through pino).
+ */
+function announceAdmin(username: string, generatedPassword: string | undefined, logger: Logger): void {
+  if (!generatedPassword) {
+    logger.info({ username }, 'created the first admin from BSM_ADMIN_*');
+    return;
+  }
+  process.stdout.write(
+    [
+      '',
+      '  First admin created. This password is shown only once; store it now.',
+      `    username: ${username}`,
+      `    password: ${generatedPassword}`,
+      '  Log in: POST /api/auth/login; change it: PATCH /api/users/:id {"password": "…"}',
+      '',
+      '',
+    ].join('\n'),
+  );
 }

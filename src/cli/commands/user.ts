@@ -1,0 +1,91 @@
+import { stdin, stdout } from 'node:process';
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { USER_ROLES, type User, type UserRole } from '../../domain.js';
+import { validation } from '../../errors.js';
+import { generatePassword } from '../../security/passwords.js';
+import { print, reportAndExit, withSystem } from '../context.js';
+
+function line(u: User): string {
+  return `${u.id}\t${u.username}\t${u.role}\t${u.isActive ? 'active' : 'inactive'}\t${u.email}`;
+}
+
+/** Reads a password without echoing it (a TTY only). */
+async function promptPassword(question: string): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, done) {
+      if (!muted) stdout.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: stdin, output, terminal: true });
+  try {
+    const answer = rl.question(question);
+    muted = true;
+    return await answer;
+  } finally {
+    rl.close();
+    stdout.write('\n');
+  }
+}
+
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('Manage users');
+
+  user
+    .command('create <username>')
+    .description('Create a user; without --password, prompts on a terminal or generates one (printed once)')
+    .requiredOption('--email <email>', 'email address')
+    .option('--role <role>', `one of ${USER_ROLES.join(', ')}`, 'user')
+    .option('--password <password>', 'password (visible in shell history: prefer the prompt)')
+    .option('--json', 'print JSON')
+    .action(
+      async (username: string, o: { email: string; role: string; password?: string; json?: boolean }) => {
+        try {
+          if (!USER_ROLES.includes(o.role as UserRole)) {
+            throw validation(`--role must be one of ${USER_ROLES.join(', ')}`, { field: 'role' });
+          }
+          let password = o.password;
+          let generated: string | undefined;
+          if (!password && stdin.isTTY) password = await promptPassword(`Password for ${username}: `);
+          if (!password) {
+            generated = generatePassword();
+            password = generated;
+          }
+          const created = await withSystem((s) =>
+            s.security.accounts.create({
+              username,
+              email: o.email,
+              password: password as string,
+              role: o.role as UserRole,
+            }),
+          );
+          print({ ...created, ...(generated ? { generatedPassword: generated } : {}) }, Boolean(o.json), () =>
+            [`created ${line(created)}`, ...(generated ? [`password (shown once): ${generated}`] : [])].join(
+              '\n',
+            ),
+          );
+        } catch (error) {
+          reportAndExit(error);
+        }
+      },
+    );
+
+  user
+    .command('list')
+    .description('List users')
+    .option('--role <role>')
+    .option('--json', 'print JSON')
+    .action(async (o: { role?: UserRole; json?: boolean }) => {
+      try {
+        const page = await withSystem((s) => s.repos.users.list({ role: o.role, limit: 500 }));
+        print(page, Boolean(o.json), () =>
+          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
+        );
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+}
