@@ -7,7 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
+import { Engine } from './core/engine.js';
 import { EventBus } from './core/eventBus.js';
+import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from './core/providers/registry.js';
+import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { type Db, openDb } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
@@ -15,8 +18,8 @@ import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
 
-/** Model providers the engine ships with. */
-export const BUILTIN_PROVIDERS = ['echo', 'openai'] as const;
+/** Model providers the engine ships with (from the provider registry). */
+export const BUILTIN_PROVIDERS = PROVIDER_NAMES;
 
 export interface SystemOptions {
   logger?: Logger;
@@ -24,6 +27,10 @@ export interface SystemOptions {
   migrate?: boolean;
   /** Inject an already-open database (tests). */
   db?: Db;
+  /** Whether `engine.start()` also runs tasks on this node (default `BSM_WORKER`). */
+  worker?: boolean;
+  /** Queue tuning (tests use short leases and back-offs). */
+  queue?: Partial<Omit<TaskQueueOptions, 'nodeId'>>;
 }
 
 export interface ReadinessCheck {
@@ -45,6 +52,9 @@ export interface System {
   events: EventBus;
   audit: AuditService;
   agents: AgentManager;
+  providers: ProviderRegistry;
+  queue: TaskQueue;
+  engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -63,12 +73,47 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     await events.start();
     closers.push(() => events.stop());
     const audit = new AuditService(repos.auditLogs, logger);
+    const providers = createProviderRegistry(config);
     const agents = new AgentManager({
       events,
       repo: repos.agents,
       logger,
-      providers: () => BUILTIN_PROVIDERS,
+      providers: () => providers.names(),
       actions: () => [],
+    });
+    const queue = new TaskQueue(
+      { db, repos, events, agents, providers, logger },
+      {
+        nodeId,
+        maxConcurrent: config.maxConcurrentTasks,
+        pollIntervalMs: config.pollIntervalMs,
+        ...options.queue,
+      },
+    );
+    const runWorker = options.worker ?? config.worker;
+    const engine = new Engine(
+      [
+        { name: 'database', start: () => db.ping(), status: () => ({ driver: db.driver }) },
+        { name: 'eventBus', metrics: () => events.metrics() },
+        { name: 'agentManager', metrics: () => agents.metrics() },
+        {
+          name: 'taskQueue',
+          start: async () => {
+            if (runWorker) await queue.start();
+          },
+          stop: () => queue.stop(),
+          status: () => ({ worker: queue.workerRunning, maxConcurrent: config.maxConcurrentTasks }),
+          metrics: () => queue.stats(),
+        },
+      ],
+      events,
+      logger,
+      nodeId,
+    );
+    // The queue may have been started on its own (tests, `bsm task submit` on PGlite): stop it too.
+    closers.push(async () => {
+      await engine.stop();
+      await queue.stop();
     });
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     return {
@@ -81,6 +126,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       events,
       audit,
       agents,
+      providers,
+      queue,
+      engine,
       readiness,
       async close() {
         for (const close of closers.reverse()) {

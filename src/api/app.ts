@@ -7,12 +7,16 @@ import type { User } from '../domain.js';
 import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
 import { errorBody, handleError } from './errorHandler.js';
+import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
+import { engineRoutes } from './routes/engine.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { taskRoutes } from './routes/tasks.js';
 import { agentSchema } from './schemas/agents.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
+import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -98,11 +102,16 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(errorSchema);
   app.addSchema(agentSchema);
   app.addSchema(modelSchema);
+  app.addSchema(taskSchema);
+  app.addSchema(executionSchema);
 
   await app.register(healthRoutes, { system });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });
+  await app.register(agentRunRoutes, { prefix: '/api/agents', system });
+  await app.register(taskRoutes, { prefix: '/api/tasks', system });
+  await app.register(engineRoutes, { prefix: '/api/engine', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

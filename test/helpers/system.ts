@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
-import { createSystem, type System } from '../../src/system.js';
+import { type AppOptions, buildApp } from '../../src/api/app.js';
+import { createSystem, type System, type SystemOptions } from '../../src/system.js';
 import { createTestDatabase, type DbTarget, quietLogger, testConfig } from './db.js';
 
 export interface TestSystem {
@@ -13,11 +13,12 @@ export interface TestSystem {
 export async function createTestSystem(
   target: DbTarget,
   env: Record<string, string> = {},
+  options: { app?: AppOptions; system?: SystemOptions } = {},
 ): Promise<TestSystem> {
   const database = await createTestDatabase(target);
   const config = testConfig({ ...env, ...(database.url ? { DATABASE_URL: database.url } : {}) });
-  const system = await createSystem(config, { logger: quietLogger, db: database.db });
-  const app = await buildApp(system);
+  const system = await createSystem(config, { logger: quietLogger, db: database.db, ...options.system });
+  const app = await buildApp(system, options.app);
   await app.ready();
   return {
     system,
