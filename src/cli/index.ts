@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { serve } from './commands/serve.js';
+import { registerTaskCommands } from './commands/task.js';
+import { worker } from './commands/worker.js';
 import { print, reportAndExit, withSystem } from './context.js';
 
 const program = new Command('bsm').description('BSM-AgentOS: control plane for AI agents').version('0.1.0');
@@ -15,6 +17,18 @@ program
   .action(async (o: { migrate: boolean; worker: boolean }) => {
     try {
       await serve(o);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
+
+program
+  .command('worker')
+  .description('Run the engine only (no HTTP): take tasks from the shared queue')
+  .option('--no-migrate', 'do not apply pending migrations at start')
+  .action(async (o: { migrate: boolean }) => {
+    try {
+      await worker(o);
     } catch (error) {
       reportAndExit(error);
     }
@@ -36,5 +50,6 @@ program
   });
 
 registerAgentCommands(program);
+registerTaskCommands(program);
 
 await program.parseAsync(process.argv);

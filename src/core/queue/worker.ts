@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.js';
 import type { Agent, Task } from '../../domain.js';
 import type { Logger } from '../../logger.js';
-import { toTask } from '../../repositories/tasks.js';
+import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import type { EventBus } from '../eventBus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderResult, TaskInput, ToolInvoker } from '../providers/types.js';
@@ -296,7 +296,7 @@ export class TaskWorker {
       logger.warn({ taskId: task.taskId }, 'lease lost; result discarded, the new owner runs it');
       return;
     }
-    let row;
+    let row: TaskRow | undefined;
     if (result && failure === undefined) {
       row = await completeTask(db, task.id, owner, result, {
         executionId,
