@@ -14,6 +14,11 @@ export class ProviderRegistry {
     for (const p of providers) this.providers.set(p.name, p);
   }
 
+  /** Adds (or replaces) a provider: plugins and tests bring their own. */
+  register(provider: Provider): void {
+    this.providers.set(provider.name, provider);
+  }
+
   get(name: string): Provider | undefined {
     return this.providers.get(name);
   }
