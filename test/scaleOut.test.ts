@@ -31,6 +31,8 @@ describe.runIf(serverDatabaseUrl)('scale-out: bsm serve --no-worker plus two bsm
     await database?.drop();
   }, 60_000);
 
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of our own API, checked by the assertions.
+  const json = async (res: Response): Promise<any> => res.json();
   const call = (method: string, path: string, body?: unknown) =>
     fetch(`${base}${path}`, {
       method,
@@ -39,16 +41,25 @@ describe.runIf(serverDatabaseUrl)('scale-out: bsm serve --no-worker plus two bsm
     });
 
   it('completes 5,000 tasks submitted over HTTP, none lost or duplicated', async () => {
-    const agent = await call('POST', '/api/agents', { agentId: 'echo', name: 'Echo', role: 'r', modelProvider: 'echo' });
+    const agent = await call('POST', '/api/agents', {
+      agentId: 'echo',
+      name: 'Echo',
+      role: 'r',
+      modelProvider: 'echo',
+    });
     expect(agent.status).toBe(201);
-    const status = await (await call('GET', '/api/engine/status')).json();
+    const status = await json(await call('GET', '/api/engine/status'));
     expect(status.components.find((c: { name: string }) => c.name === 'taskQueue').worker).toBe(false);
 
     let next = 0;
     const submitOne = async () => {
       while (next < TASKS) {
         const i = next++;
-        const res = await call('POST', '/api/tasks', { agentId: 'echo', input: { prompt: `n${i}` }, taskId: `t-${i}` });
+        const res = await call('POST', '/api/tasks', {
+          agentId: 'echo',
+          input: { prompt: `n${i}` },
+          taskId: `t-${i}`,
+        });
         expect(res.status).toBe(202);
       }
     };
@@ -57,12 +68,12 @@ describe.runIf(serverDatabaseUrl)('scale-out: bsm serve --no-worker plus two bsm
     const deadline = Date.now() + 90_000;
     let completed = 0;
     while (Date.now() < deadline) {
-      completed = (await (await call('GET', '/api/tasks?status=completed&limit=1')).json()).total;
+      completed = (await json(await call('GET', '/api/tasks?status=completed&limit=1'))).total;
       if (completed >= TASKS) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(completed).toBe(TASKS);
-    const all = await (await call('GET', '/api/tasks?limit=1')).json();
+    const all = await json(await call('GET', '/api/tasks?limit=1'));
     expect(all.total).toBe(TASKS);
     // One execution per task: nothing ran twice.
     const pg = await import('pg');

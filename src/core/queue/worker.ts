@@ -16,11 +16,11 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderResult, TaskInput, ToolInvoker } from '../providers/types.js';
 import type { BackoffPolicy } from './backoff.js';
 import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
+import { CompletionBatcher } from './completionBatcher.js';
 import { LeaseKeeper } from './lease.js';
 import type { QueueMetrics } from './metrics.js';
 import { reportFinished, reportReaped } from './outcomes.js';
 import { claimTasks } from './sql/claimTasks.js';
-import { completeTask } from './sql/completeTask.js';
 import { failTask } from './sql/failTask.js';
 import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
 import { releaseTasks } from './sql/releaseTasks.js';
@@ -87,11 +87,13 @@ export class TaskWorker {
   private timers: NodeJS.Timeout[] = [];
   private unlisten: Array<() => Promise<void>> = [];
   private readonly lease: LeaseKeeper;
+  private readonly completions: CompletionBatcher;
 
   constructor(
     private readonly options: WorkerOptions,
     private readonly deps: WorkerDeps,
   ) {
+    this.completions = new CompletionBatcher(deps.db, options.nodeId);
     this.lease = new LeaseKeeper(
       deps.db,
       options.nodeId,
@@ -298,7 +300,9 @@ export class TaskWorker {
     }
     let row: TaskRow | undefined;
     if (result && failure === undefined) {
-      row = await completeTask(db, task.id, owner, result, {
+      row = await this.completions.complete({
+        id: task.id,
+        result,
         executionId,
         output: result.text,
         tokensUsed: result.usage.totalTokens,

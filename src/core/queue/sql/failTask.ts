@@ -1,7 +1,7 @@
 import type { Queryable } from '../../../db/index.js';
 import type { ExecutionStatus } from '../../../domain.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
-import type { AttemptRecord } from './completeTask.js';
+import type { AttemptRecord } from './completeTasks.js';
 
 /**
  * Ends a failed attempt (error or timeout) and records it, in one statement:
