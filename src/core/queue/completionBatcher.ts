@@ -2,9 +2,11 @@
  * Groups completions into one statement ("natural batching"): when no flush is in flight a
  * completion is written at once (no added latency on an idle node); completions that arrive while
  * one is in flight wait for it and go together in the next. Under load batches form by themselves.
+ * Each flush also claims new tasks for the slots the batch frees (see `completeTasks`).
  */
 import type { Db } from '../../db/index.js';
 import type { TaskRow } from '../../repositories/tasks.js';
+import type { ClaimRequest } from './sql/claimTasks.js';
 import { type Completion, completeTasks } from './sql/completeTasks.js';
 
 const MAX_BATCH = 200;
@@ -15,6 +17,13 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+export interface ClaimHooks {
+  /** How many tasks to claim along with a batch of `finishing` completions (reserves the slots). */
+  plan(finishing: number): ClaimRequest;
+  /** Hands over what was claimed; `reserved` is what `plan` reserved, to give back. */
+  claimed(rows: TaskRow[], reserved: number): void;
+}
+
 export class CompletionBatcher {
   private readonly waiting: Waiting[] = [];
   private flushing: Promise<void> | undefined;
@@ -22,6 +31,7 @@ export class CompletionBatcher {
   constructor(
     private readonly db: Db,
     private readonly owner: string,
+    private readonly hooks: ClaimHooks,
   ) {}
 
   /** Resolves with the completed row, or undefined when the lease was no longer ours. */
@@ -42,16 +52,22 @@ export class CompletionBatcher {
 
   private async flush(): Promise<void> {
     const batch = this.waiting.splice(0, MAX_BATCH);
+    const claim = this.hooks.plan(batch.length);
+    let claimed: TaskRow[] = [];
     try {
-      const rows = await completeTasks(
+      const result = await completeTasks(
         this.db,
         this.owner,
         batch.map((w) => w.completion),
+        claim,
       );
-      const byId = new Map(rows.map((r) => [r.id, r]));
+      claimed = result.claimed;
+      const byId = new Map(result.completed.map((r) => [r.id, r]));
       for (const w of batch) w.resolve(byId.get(w.completion.id));
     } catch (error) {
       for (const w of batch) w.reject(error);
+    } finally {
+      this.hooks.claimed(claimed, claim.limit);
     }
   }
 }

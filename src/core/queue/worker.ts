@@ -20,7 +20,7 @@ import { CompletionBatcher } from './completionBatcher.js';
 import { LeaseKeeper } from './lease.js';
 import type { QueueMetrics } from './metrics.js';
 import { reportFinished, reportReaped } from './outcomes.js';
-import { claimTasks } from './sql/claimTasks.js';
+import { type ClaimRequest, claimTasks } from './sql/claimTasks.js';
 import { failTask } from './sql/failTask.js';
 import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
 import { releaseTasks } from './sql/releaseTasks.js';
@@ -80,6 +80,8 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 export class TaskWorker {
   private readonly running = new Map<string, Running>();
+  /** Slots promised to claims in flight, so two claims never fill the same slot. */
+  private reserved = 0;
   private readonly runningByAgent = new Map<string, number>();
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
@@ -93,7 +95,13 @@ export class TaskWorker {
     private readonly options: WorkerOptions,
     private readonly deps: WorkerDeps,
   ) {
-    this.completions = new CompletionBatcher(deps.db, options.nodeId);
+    this.completions = new CompletionBatcher(deps.db, options.nodeId, {
+      plan: (finishing) => this.reserve(finishing),
+      claimed: (rows, reserved) => {
+        this.reserved -= reserved;
+        void this.startClaimed(rows);
+      },
+    });
     this.lease = new LeaseKeeper(
       deps.db,
       options.nodeId,
@@ -138,16 +146,19 @@ export class TaskWorker {
     this.timers = [];
     for (const un of this.unlisten.splice(0)) await un().catch(() => undefined);
     await this.claiming;
+    const deadline = Date.now() + drainMs;
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      all().then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), drainMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!drained) {
+    while (this.running.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        all(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, deadline - Date.now());
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.running.size > 0) {
       for (const id of this.running.keys()) this.abort(id, 'shutdown');
       await all();
     }
@@ -191,36 +202,66 @@ export class TaskWorker {
     return this.limits.get(agentUuid);
   }
 
+  /**
+   * Reserves the slots a claim may fill: those free now plus `finishing` (a completing batch
+   * whose entries are still counted as running). Nothing while stopping.
+   */
+  private reserve(finishing = 0): ClaimRequest {
+    const free = this.options.maxConcurrent - this.running.size - this.reserved + finishing;
+    const limit = this.active ? Math.max(0, Math.min(free, MAX_BATCH)) : 0;
+    this.reserved += limit;
+    return { limit, leaseSeconds: this.options.leaseMs / 1000, excludedAgents: this.excludedAgents() };
+  }
+
   private async claimRounds(): Promise<void> {
     while (this.active) {
-      const free = this.options.maxConcurrent - this.running.size;
-      if (free <= 0) return;
-      const limit = Math.min(free, MAX_BATCH);
-      const rows = await claimTasks(
-        this.deps.db,
-        this.options.nodeId,
-        limit,
-        this.options.leaseMs / 1000,
-        this.excludedAgents(),
-      );
-      const overLimit: string[] = [];
-      for (const row of rows) {
-        const task = toTask(row);
-        const agent = await this.deps.agentById(row.agent_id as string).catch(() => undefined);
-        if (agent) {
-          const max = Number(agent.config.maxConcurrency);
-          this.limits.set(agent.id, Number.isInteger(max) && max > 0 ? max : undefined);
-          const limitNow = this.limits.get(agent.id);
-          if (limitNow !== undefined && (this.runningByAgent.get(agent.id) ?? 0) >= limitNow) {
-            overLimit.push(task.id);
-            continue;
-          }
-        }
-        this.begin(task, agent);
+      const claim = this.reserve();
+      if (claim.limit <= 0) return;
+      let rows: TaskRow[] = [];
+      try {
+        rows = await claimTasks(this.deps.db, this.options.nodeId, claim);
+      } finally {
+        this.reserved -= claim.limit;
       }
-      if (overLimit.length) await releaseTasks(this.deps.db, this.options.nodeId, overLimit);
-      if (rows.length < limit || overLimit.length) return;
+      const released = await this.startClaimed(rows);
+      if (rows.length < claim.limit || released) return;
     }
+  }
+
+  /**
+   * Starts claimed tasks; gives back those over their agent's `maxConcurrency` (the limit is
+   * learned from the agent, so a claim may overshoot). Returns how many were given back.
+   */
+  private async startClaimed(rows: TaskRow[]): Promise<number> {
+    const overLimit: string[] = [];
+    for (const row of rows) {
+      const task = toTask(row);
+      if (!this.active) {
+        // Claimed along with a completion while stopping: back to the queue, untouched.
+        overLimit.push(task.id);
+        continue;
+      }
+      const agent = await this.deps.agentById(row.agent_id as string).catch(() => undefined);
+      if (agent) {
+        const max = Number(agent.config.maxConcurrency);
+        this.limits.set(agent.id, Number.isInteger(max) && max > 0 ? max : undefined);
+        const limitNow = this.limits.get(agent.id);
+        if (limitNow !== undefined && (this.runningByAgent.get(agent.id) ?? 0) >= limitNow) {
+          overLimit.push(task.id);
+          continue;
+        }
+      }
+      this.begin(task, agent);
+    }
+    if (overLimit.length) {
+      await releaseTasks(this.deps.db, this.options.nodeId, overLimit).catch((err: unknown) =>
+        this.deps.logger.warn(
+          { err: (err as Error).message },
+          'could not give back tasks; their leases will expire',
+        ),
+      );
+    }
+    return overLimit.length;
   }
 
   private begin(task: Task, agent: Agent | undefined): void {

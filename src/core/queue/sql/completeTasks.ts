@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../db/index.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
+import { type ClaimRequest, claimCtes, inQueueOrder } from './claimTasks.js';
 
 export interface AttemptRecord {
   executionId: string;
@@ -15,16 +16,23 @@ export interface Completion extends AttemptRecord {
 }
 
 /**
- * Marks tasks completed and records their attempts, atomically, in one statement for a whole
- * batch: the data-modifying CTE writes the `agent_executions` rows in the same transaction as the
- * state change (SPEC §5). Completing a batch costs one round trip and one commit (one WAL flush)
- * instead of one per task — the queue benchmark's jobs/s went from ~390 to the figure in
- * docs/BENCHMARKS.md with this change (graphile-worker batches completions the same way).
- * `lease_owner = $2` makes a worker whose lease was taken back unable to overwrite the new owner's
- * work: its tasks are simply not in the answer.
+ * Marks a batch of tasks completed, records their attempts, and claims tasks for the slots they
+ * free — one statement, one round trip, one commit (one WAL flush) for all of it:
+ * - the data-modifying CTEs write the `agent_executions` rows in the same transaction as the
+ *   state change (SPEC §5);
+ * - `lease_owner = $2` makes a worker whose lease was taken back unable to overwrite the new
+ *   owner's work: its tasks are simply not among the completed rows;
+ * - the claim reads pending rows only, so it never meets the rows being completed.
+ * Per task this replaced two commits (complete, then claim) by a fraction of one: the queue
+ * benchmark's jobs/s roughly doubled (docs/BENCHMARKS.md).
  */
-export async function completeTasks(db: Queryable, owner: string, batch: Completion[]): Promise<TaskRow[]> {
-  const { rows } = await db.query<TaskRow>(
+export async function completeTasks(
+  db: Queryable,
+  owner: string,
+  batch: Completion[],
+  claim: ClaimRequest,
+): Promise<{ completed: TaskRow[]; claimed: TaskRow[] }> {
+  const { rows } = await db.query<TaskRow & { kind: 'completed' | 'claimed' }>(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb)
          AS i(id uuid, result jsonb, execution_id text, output text, tokens_used int, execution_time_ms int)
@@ -41,8 +49,10 @@ export async function completeTasks(db: Queryable, owner: string, batch: Complet
        SELECT i.execution_id, done.agent_id, done.id, done.input::text, i.output, i.tokens_used,
               i.execution_time_ms, 'success'
        FROM done JOIN input i ON i.id = done.id
-     )
-     SELECT * FROM done`,
+     ), ${claimCtes('$2', '$3', '$4', '$5')}
+     SELECT 'completed' AS kind, done.* FROM done
+     UNION ALL
+     SELECT 'claimed' AS kind, claimed.* FROM claimed`,
     [
       JSON.stringify(
         batch.map((c) => ({
@@ -55,7 +65,13 @@ export async function completeTasks(db: Queryable, owner: string, batch: Complet
         })),
       ),
       owner,
+      claim.limit,
+      claim.leaseSeconds,
+      claim.excludedAgents,
     ],
   );
-  return rows;
+  return {
+    completed: rows.filter((r) => r.kind === 'completed'),
+    claimed: inQueueOrder(rows.filter((r) => r.kind === 'claimed')),
+  };
 }
