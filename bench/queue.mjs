@@ -199,16 +199,29 @@ async function benchPgBoss(url) {
   }
 }
 
+// Dropping a benchmark database terminates the libraries' idle pool connections; that is expected.
+process.on('uncaughtException', (error) => {
+  if (error?.code === '57P01') return;
+  console.error(error);
+  process.exit(1);
+});
+
+// The machine is shared, so its load drifts during a run: the queues take turns, ROUNDS times, and
+// each is reported by its best round (every round is printed to stderr).
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const results = {};
-for (const [label, fn] of [
-  ['ours', benchOurs],
-  ['graphile', benchGraphile],
-  ['pgboss', benchPgBoss],
-]) {
-  if (!ONLY.includes(label)) continue;
-  process.stderr.write(`running ${label}…\n`);
-  await sleep(1000);
-  results[label] = await withDatabase(label, fn);
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const [label, fn] of [
+    ['ours', benchOurs],
+    ['graphile', benchGraphile],
+    ['pgboss', benchPgBoss],
+  ]) {
+    if (!ONLY.includes(label)) continue;
+    process.stderr.write(`round ${round}: running ${label}…\n`);
+    await sleep(1000);
+    const result = await withDatabase(label, fn);
+    if (!results[label] || result.jobsPerSecond > results[label].jobsPerSecond) results[label] = result;
+  }
 }
 
 if (ONLY.length < 3) process.exit(0);
