@@ -23,6 +23,7 @@ export async function cancelTask(db: Queryable, id: string): Promise<TaskRow | u
               AS notified
      FROM cancelled`,
     [id],
+    { prepare: true },
   );
   return rows[0];
 }

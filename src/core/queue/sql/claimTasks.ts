@@ -46,6 +46,7 @@ export async function claimTasks(db: Queryable, owner: string, claim: ClaimReque
   const { rows } = await db.query<TaskRow>(
     `WITH ${claimCtes('$1', '$2', '$3', '$4')} SELECT * FROM claimed`,
     [owner, claim.limit, claim.leaseSeconds, claim.excludedAgents],
+    { prepare: true },
   );
   return inQueueOrder(rows);
 }

@@ -69,6 +69,7 @@ export async function completeTasks(
       claim.leaseSeconds,
       claim.excludedAgents,
     ],
+    { prepare: true },
   );
   return {
     completed: rows.filter((r) => r.kind === 'completed'),

@@ -49,6 +49,7 @@ export async function failTask(
       retryDelayMs,
       status,
     ],
+    { prepare: true },
   );
   return rows[0];
 }

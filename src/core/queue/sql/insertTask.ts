@@ -43,6 +43,7 @@ export async function insertTask(db: Queryable, p: InsertTaskParams): Promise<Ta
       p.createdBy,
       p.parentTaskId,
     ],
+    { prepare: true },
   );
   return rows[0];
 }

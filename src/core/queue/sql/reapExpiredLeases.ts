@@ -38,6 +38,7 @@ export async function reapExpiredLeases(db: Queryable, limit: number): Promise<T
      )
      SELECT * FROM done`,
     [limit],
+    { prepare: true },
   );
   return rows;
 }

@@ -16,6 +16,7 @@ export async function releaseTasks(db: Queryable, owner: string, ids: string[]):
      )
      SELECT id, pg_notify('${NEW_TASK_CHANNEL}', '') AS notified FROM released`,
     [ids, owner],
+    { prepare: true },
   );
   return rows.length;
 }

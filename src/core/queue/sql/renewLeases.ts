@@ -16,6 +16,7 @@ export async function renewLeases(
      WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'running'
      RETURNING id, cancel_requested`,
     [ids, owner, leaseSeconds],
+    { prepare: true },
   );
   return rows;
 }
