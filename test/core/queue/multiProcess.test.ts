@@ -7,7 +7,7 @@ import type { System } from '../../../src/system.js';
 import { createSystem } from '../../../src/system.js';
 import { type ChatHandler, startChatServer } from '../../helpers/chatServer.js';
 import { createServerDatabase, quietLogger, serverDatabaseUrl, testConfig } from '../../helpers/db.js';
-import { type Child, spawnNode, TEST_WORKER } from '../../helpers/processes.js';
+import { BSM, type Child, spawnNode, TEST_WORKER } from '../../helpers/processes.js';
 
 describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue', () => {
   let database: Awaited<ReturnType<typeof createServerDatabase>>;
@@ -118,4 +118,22 @@ describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue
       expect(executions[0].errorMessage).toMatch(/lease expired/);
     }
   }, 60_000);
+
+  it('lets `bsm worker` finish its running task on SIGTERM before it exits', async () => {
+    handler = () => ({ content: 'drained', delayMs: 1_000 });
+    const { task } = await system.queue.submit({ agentId: 'remote', input: { prompt: 'drain me' } });
+    const child = spawnNode(BSM, ['worker'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+    children.push(child);
+    await child.waitFor(/worker running/);
+    const deadline = Date.now() + 10_000;
+    while ((await system.queue.get(task.taskId)).status !== 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const code = await child.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(await system.queue.get(task.taskId)).toMatchObject({
+      status: 'completed',
+      output: { text: 'drained' },
+    });
+  }, 30_000);
 });
