@@ -14,6 +14,8 @@ import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import type { EventBus } from '../eventBus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderResult, TaskInput, ToolInvoker } from '../providers/types.js';
+import { type AbortReason, abortable, failureMessage, isAbort, TaskAbort } from './abort.js';
+import { AgentSlots } from './agentSlots.js';
 import type { BackoffPolicy } from './backoff.js';
 import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
 import { CompletionBatcher } from './completionBatcher.js';
@@ -24,16 +26,6 @@ import { type ClaimRequest, claimTasks } from './sql/claimTasks.js';
 import { failTask } from './sql/failTask.js';
 import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
 import { releaseTasks } from './sql/releaseTasks.js';
-
-export type AbortReason = 'timeout' | 'cancel' | 'shutdown' | 'lease-lost';
-
-/** Why a running task was stopped; the signal's `reason`. */
-export class TaskAbort extends Error {
-  constructor(readonly reason: AbortReason) {
-    super(`task aborted: ${reason}`);
-    this.name = 'TaskAbort';
-  }
-}
 
 export interface WorkerOptions {
   nodeId: string;
@@ -69,20 +61,11 @@ interface Running {
 const MAX_BATCH = 50;
 const REAP_BATCH = 100;
 
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 export class TaskWorker {
   private readonly running = new Map<string, Running>();
   /** Slots promised to claims in flight, so two claims never fill the same slot. */
   private reserved = 0;
-  private readonly runningByAgent = new Map<string, number>();
+  private readonly agentSlots = new AgentSlots();
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
   private active = false;
@@ -188,20 +171,6 @@ export class TaskWorker {
     if (entry && !entry.controller.signal.aborted) entry.controller.abort(new TaskAbort(reason));
   }
 
-  private excludedAgents(): string[] {
-    const out: string[] = [];
-    for (const [agentUuid, n] of this.runningByAgent) {
-      const limit = this.agentLimit(agentUuid);
-      if (limit !== undefined && n >= limit) out.push(agentUuid);
-    }
-    return out;
-  }
-
-  private readonly limits = new Map<string, number | undefined>();
-  private agentLimit(agentUuid: string): number | undefined {
-    return this.limits.get(agentUuid);
-  }
-
   /**
    * Reserves the slots a claim may fill: those free now plus `finishing` (a completing batch
    * whose entries are still counted as running). Nothing while stopping.
@@ -210,7 +179,7 @@ export class TaskWorker {
     const free = this.options.maxConcurrent - this.running.size - this.reserved + finishing;
     const limit = this.active ? Math.max(0, Math.min(free, MAX_BATCH)) : 0;
     this.reserved += limit;
-    return { limit, leaseSeconds: this.options.leaseMs / 1000, excludedAgents: this.excludedAgents() };
+    return { limit, leaseSeconds: this.options.leaseMs / 1000, excludedAgents: this.agentSlots.full() };
   }
 
   private async claimRounds(): Promise<void> {
@@ -242,14 +211,9 @@ export class TaskWorker {
         continue;
       }
       const agent = await this.deps.agentById(row.agent_id as string).catch(() => undefined);
-      if (agent) {
-        const max = Number(agent.config.maxConcurrency);
-        this.limits.set(agent.id, Number.isInteger(max) && max > 0 ? max : undefined);
-        const limitNow = this.limits.get(agent.id);
-        if (limitNow !== undefined && (this.runningByAgent.get(agent.id) ?? 0) >= limitNow) {
-          overLimit.push(task.id);
-          continue;
-        }
+      if (agent && !this.agentSlots.hasRoom(agent)) {
+        overLimit.push(task.id);
+        continue;
       }
       this.begin(task, agent);
     }
@@ -268,14 +232,10 @@ export class TaskWorker {
     const controller = new AbortController();
     const entry = { task, controller, startedAt: performance.now() } as Running;
     this.running.set(task.id, entry);
-    if (agent) this.runningByAgent.set(agent.id, (this.runningByAgent.get(agent.id) ?? 0) + 1);
+    if (agent) this.agentSlots.take(agent.id);
     entry.done = this.execute(entry, agent).finally(() => {
       this.running.delete(task.id);
-      if (agent) {
-        const n = (this.runningByAgent.get(agent.id) ?? 1) - 1;
-        if (n > 0) this.runningByAgent.set(agent.id, n);
-        else this.runningByAgent.delete(agent.id);
-      }
+      if (agent) this.agentSlots.give(agent.id);
       this.deps.metrics.recordFinish(performance.now() - entry.startedAt);
       this.wake();
     });
@@ -331,11 +291,11 @@ export class TaskWorker {
     const owner = this.options.nodeId;
     const executionTimeMs = Math.round(performance.now() - entry.startedAt);
     const executionId = `exec_${randomUUID()}`;
-    if (failure instanceof TaskAbort && failure.reason === 'shutdown') {
+    if (isAbort(failure, 'shutdown')) {
       await releaseTasks(db, owner, [task.id]);
       return;
     }
-    if (failure instanceof TaskAbort && failure.reason === 'lease-lost') {
+    if (isAbort(failure, 'lease-lost')) {
       logger.warn({ taskId: task.taskId }, 'lease lost; result discarded, the new owner runs it');
       return;
     }
@@ -350,15 +310,8 @@ export class TaskWorker {
         executionTimeMs,
       });
     } else {
-      const timedOut = failure instanceof TaskAbort && failure.reason === 'timeout';
-      const message =
-        failure instanceof TaskAbort
-          ? timedOut
-            ? `timed out after ${task.timeoutSeconds} s`
-            : 'cancelled'
-          : failure instanceof Error
-            ? failure.message
-            : String(failure);
+      const timedOut = isAbort(failure, 'timeout');
+      const message = failureMessage(failure, task.timeoutSeconds);
       const delayMs = this.options.backoff.delayMs(task.retryCount + 1);
       row = await failTask(
         db,
