@@ -61,6 +61,16 @@ export interface Task {
   retryCount: number;
   maxRetries: number;
   timeoutSeconds: number;
+  /** users.id of the submitter (null for the CLI or when the user was deleted). */
+  createdBy: string | null;
+  /** tasks.id of the task that asked for this one (delegation, workflow step). */
+  parentTaskId: string | null;
+  /** Earliest time the task may run (later than createdAt while a retry backs off). */
+  runAt: Date;
+  /** Node holding the lease while the task runs. */
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  cancelRequested: boolean;
 }
 
 export type UserRole = 'admin' | 'user' | 'viewer';

@@ -8,11 +8,16 @@ import { hostname } from 'node:os';
 import { type CacheService, createCacheService } from './cache/index.js';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
+import { Engine } from './core/engine.js';
 import { EventBus } from './core/eventBus.js';
 import type { HttpGetOptions } from './core/plugins/builtins/httpGet.js';
 import { builtinPlugins } from './core/plugins/builtins/index.js';
 import { PluginSystem } from './core/plugins/pluginSystem.js';
+import { createToolInvoker } from './core/plugins/toolInvoker.js';
+import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from './core/providers/registry.js';
+import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
+import { followStepTasks, QueueWorkflowRunner } from './core/workflows/queueRunner.js';
 import type { WorkflowTaskRunner } from './core/workflows/taskRunner.js';
 import { WorkflowEngine } from './core/workflows/workflowEngine.js';
 import { Workflows } from './core/workflows/workflows.js';
@@ -27,10 +32,11 @@ import { CryptoService } from './security/crypto.js';
 import { SecurityHub, type SecurityHubOptions } from './security/hub.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './security/passwords.js';
+import { detectPromptInjection } from './security/threats/promptInjection.js';
 import { createVault, type Vault } from './security/vault/index.js';
 
-/** Model providers the engine ships with. */
-export const BUILTIN_PROVIDERS = ['echo', 'openai'] as const;
+/** Model providers the engine ships with (from the provider registry). */
+export const BUILTIN_PROVIDERS = PROVIDER_NAMES;
 
 export interface SystemOptions {
   logger?: Logger;
@@ -38,15 +44,16 @@ export interface SystemOptions {
   migrate?: boolean;
   /** Inject an already-open database (tests). */
   db?: Db;
-  /**
-   * How workflow steps become tasks. The task queue provides it; without one, workflow runs are
-   * unavailable (the routes answer 503 ENGINE_UNAVAILABLE) while definitions still work.
-   */
+  /** How workflow steps become tasks: the task queue unless a test supplies its own. */
   workflowRunner?: WorkflowTaskRunner;
   /** Options of the built-in `http.get` (tests inject a resolver). */
   http?: HttpGetOptions;
   /** Security hub overrides (tests: lockout thresholds). */
   security?: SecurityHubOptions;
+  /** Whether `engine.start()` also runs tasks on this node (default `BSM_WORKER`). */
+  worker?: boolean;
+  /** Queue tuning (tests use short leases and back-offs). */
+  queue?: Partial<Omit<TaskQueueOptions, 'nodeId'>>;
 }
 
 export interface ReadinessCheck {
@@ -81,8 +88,11 @@ export interface System {
   metrics: MetricsRegistry;
   plugins: PluginSystem;
   workflows: Workflows;
-  /** Present when a task runner is wired (see SystemOptions.workflowRunner). */
-  workflowEngine: WorkflowEngine | undefined;
+  /** Runs workflows: each step a task on the queue. */
+  workflowEngine: WorkflowEngine;
+  providers: ProviderRegistry;
+  queue: TaskQueue;
+  engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -122,11 +132,12 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       enabled: config.rateLimit.perMinute > 0,
       detail: `${security.rateLimiter.backend}: ${config.rateLimit.perMinute}/min per user and per IP, login ${config.rateLimit.loginPerMinute}/min`,
     }));
+    const providers = createProviderRegistry(config);
     const agents = new AgentManager({
       events,
       repo: repos.agents,
       logger,
-      providers: () => BUILTIN_PROVIDERS,
+      providers: () => providers.names(),
       actions: () => plugins.actionNames(),
       cache,
     });
@@ -134,17 +145,96 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     for (const plugin of builtinPlugins({ http: options.http })) plugins.register(plugin, 'builtin');
     await plugins.loadAll(config.pluginsDir, config.plugins);
     closers.push(async () => plugins.stop());
+    const queue: TaskQueue = new TaskQueue(
+      {
+        db,
+        repos,
+        events,
+        agents,
+        providers,
+        logger,
+        // The agent's allowed actions, offered to its model as tools (checked, validated, audited).
+        tools: (agent, task) =>
+          agent.actions.length
+            ? createToolInvoker({ agent, task, pluginSystem: plugins, audit, logger, events, runner: queue })
+            : undefined,
+        // The provider key lives in the vault under the agent's `model_key` (seed default `bsm`).
+        apiKey: (agent) => vault.get(agent.modelKey),
+        screenInput: async (agent, text, context) => {
+          const { patterns } = detectPromptInjection(text);
+          if (patterns.length) {
+            await security.threats.promptInjection({
+              taskId: context.taskId,
+              agentId: agent.agentId,
+              userId: context.createdBy,
+              patterns,
+              blocked: context.blocked,
+            });
+          }
+          return patterns;
+        },
+      },
+      {
+        nodeId,
+        maxConcurrent: config.maxConcurrentTasks,
+        pollIntervalMs: config.pollIntervalMs,
+        ...options.queue,
+      },
+    );
     const workflows = new Workflows({ repo: repos.workflows, agents, events, logger });
-    const workflowEngine = options.workflowRunner
-      ? new WorkflowEngine({ db, workflows: repos.workflows, runner: options.workflowRunner, events, logger })
-      : undefined;
-    // Runs left running by a stopped node continue here (their state is all in the database).
-    if (workflowEngine && config.worker) await workflowEngine.resume();
+    const workflowEngine = new WorkflowEngine({
+      db,
+      workflows: repos.workflows,
+      runner: options.workflowRunner ?? new QueueWorkflowRunner(queue),
+      events,
+      logger,
+    });
+    const unfollowSteps = followStepTasks(events, repos.tasks, workflowEngine, logger);
+    closers.push(async () => unfollowSteps());
+    const runWorker = options.worker ?? config.worker;
+    const engine = new Engine(
+      [
+        { name: 'database', start: () => db.ping(), status: () => ({ driver: db.driver }) },
+        {
+          name: 'cache',
+          status: () => ({ backend: config.redisUrl ? 'redis' : 'memory' }),
+          metrics: () => cache.metrics(),
+        },
+        { name: 'eventBus', metrics: () => events.metrics() },
+        { name: 'agentManager', metrics: () => agents.metrics() },
+        {
+          name: 'taskQueue',
+          start: async () => {
+            if (runWorker) await queue.start();
+          },
+          stop: () => queue.stop(),
+          status: () => ({ worker: queue.workerRunning, maxConcurrent: config.maxConcurrentTasks }),
+          metrics: () => queue.stats(),
+        },
+        { name: 'pluginSystem', status: () => ({ plugins: plugins.listPlugins() }) },
+        {
+          name: 'workflowEngine',
+          // Runs left running by a stopped node continue here (their state is all in the database).
+          start: async () => {
+            if (runWorker) await workflowEngine.resume();
+          },
+        },
+      ],
+      events,
+      logger,
+      nodeId,
+    );
+    // The queue may have been started on its own (tests, `bsm task submit` on PGlite): stop it too.
+    closers.push(async () => {
+      await engine.stop();
+      await queue.stop();
+    });
     const metrics = new MetricsRegistry();
     metrics.register('events', () => events.metrics());
     metrics.register('audit', () => audit.metrics());
     metrics.register('agents', () => agents.metrics());
     metrics.register('cache', () => cache.metrics());
+    metrics.register('queue', () => queue.stats());
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     // Redis down degrades (slower reads) but does not stop the API: not critical.
     if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });
@@ -167,6 +257,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       plugins,
       workflows,
       workflowEngine,
+      providers,
+      queue,
+      engine,
       readiness,
       async close() {
         for (const close of closers.reverse()) {

@@ -9,15 +9,18 @@ import type { User } from '../domain.js';
 import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
 import { errorBody, handleError } from './errorHandler.js';
+import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { complianceRoutes } from './routes/compliance.js';
+import { engineRoutes } from './routes/engine.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { secretRoutes } from './routes/secrets.js';
+import { taskRoutes } from './routes/tasks.js';
 import { threatRoutes } from './routes/threats.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -26,6 +29,7 @@ import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
 import { secretInfoSchema } from './schemas/secrets.js';
+import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
 import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
 import { validatorCompiler } from './validation.js';
@@ -191,6 +195,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(userSchema);
   app.addSchema(apiKeySchema);
   app.addSchema(threatSchema);
+  app.addSchema(taskSchema);
+  app.addSchema(executionSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
@@ -205,6 +211,9 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(secretRoutes, { prefix: '/api/secrets', system });
   await app.register(complianceRoutes, { prefix: '/api/security', system });
   await app.register(workflowRoutes, { prefix: '/api', system });
+  await app.register(agentRunRoutes, { prefix: '/api/agents', system });
+  await app.register(taskRoutes, { prefix: '/api/tasks', system });
+  await app.register(engineRoutes, { prefix: '/api/engine', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

@@ -4,7 +4,9 @@ import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
 import { serve } from './commands/serve.js';
+import { registerTaskCommands } from './commands/task.js';
 import { registerUserCommands } from './commands/user.js';
+import { worker } from './commands/worker.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
 import { print, reportAndExit, withSystem } from './context.js';
 
@@ -22,6 +24,18 @@ program
   .action(async (o: { migrate: boolean; worker: boolean }) => {
     try {
       await serve(o);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
+
+program
+  .command('worker')
+  .description('Run the engine only (no HTTP): take tasks from the shared queue')
+  .option('--no-migrate', 'do not apply pending migrations at start')
+  .action(async (o: { migrate: boolean }) => {
+    try {
+      await worker(o);
     } catch (error) {
       reportAndExit(error);
     }
@@ -46,5 +60,6 @@ registerAgentCommands(program);
 registerDataProtectionCommands(program);
 registerWorkflowCommands(program);
 registerUserCommands(program);
+registerTaskCommands(program);
 
 await program.parseAsync(process.argv);

@@ -7,9 +7,23 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Prepare the statement once per connection and reuse its plan (node-postgres named
+   * statements; PGlite ignores it). For hot, fixed statements only: the queue's. Planning its
+   * multi-CTE statements on every call cost more than running them — preparing them raised the
+   * queue benchmark from ~0.3× to ~0.7× graphile-worker's jobs/s (docs/BENCHMARKS.md).
+   */
+  prepare?: boolean;
+}
+
 /** Anything that runs parameterised SQL: the database itself or an open transaction. */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<R>>;
 }
 
 /** A single connection that can also run a multi-statement SQL script (migrations). */

@@ -1,6 +1,14 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
-import { assertChannelName, type Connection, type Db, type Queryable, type QueryResult } from './db.js';
+import {
+  assertChannelName,
+  type Connection,
+  type Db,
+  type Queryable,
+  type QueryOptions,
+  type QueryResult,
+} from './db.js';
 
 /**
  * TIMESTAMP (without time zone) columns hold UTC: every session runs with timezone=UTC and we
@@ -31,8 +39,12 @@ export function createPgDb(connectionString: string, maxConnections: number, log
 
   const db: Db = {
     driver: 'pg',
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const result = await pool.query(sql, params as unknown[]);
+    async query<R>(
+      sql: string,
+      params?: readonly unknown[],
+      options?: QueryOptions,
+    ): Promise<QueryResult<R>> {
+      const result = await pool.query(queryConfig(sql, params, options));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -82,14 +94,28 @@ export function createPgDb(connectionString: string, maxConnections: number, log
   return db;
 }
 
+/** Statement names derive from the SQL text, so one name always means one statement. */
+const statementNames = new Map<string, string>();
+
+function queryConfig(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined) {
+  const values = params as unknown[] | undefined;
+  if (!options?.prepare) return { text: sql, values };
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `bsm_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return { text: sql, values, name };
+}
+
 function clientQueryable(client: pg.PoolClient): Connection {
   return {
     async exec(script: string) {
       // Without parameters node-postgres uses the simple protocol, which runs several statements.
       await client.query(script);
     },
-    async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await client.query(sql, params as unknown[]);
+    async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+      const result = await client.query(queryConfig(sql, params, options));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
   };

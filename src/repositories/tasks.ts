@@ -20,6 +20,12 @@ export interface TaskRow {
   retry_count: number;
   max_retries: number;
   timeout_seconds: number;
+  created_by: string | null;
+  parent_task_id: string | null;
+  run_at: Date;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  cancel_requested: boolean;
 }
 
 export function toTask(row: TaskRow): Task {
@@ -40,6 +46,12 @@ export function toTask(row: TaskRow): Task {
     retryCount: row.retry_count,
     maxRetries: row.max_retries,
     timeoutSeconds: row.timeout_seconds,
+    createdBy: row.created_by ?? null,
+    parentTaskId: row.parent_task_id ?? null,
+    runAt: row.run_at,
+    leaseOwner: row.lease_owner ?? null,
+    leaseExpiresAt: row.lease_expires_at ?? null,
+    cancelRequested: row.cancel_requested ?? false,
   };
 }
 
@@ -59,6 +71,8 @@ export interface TaskFilters extends PageRequest {
   status?: TaskStatus;
   /** agents.id (UUID). */
   agentId?: string;
+  /** Only tasks this user submitted (a `user` sees only their own). */
+  createdBy?: string;
 }
 
 const taskNotFound = () => notFound('Task', 'TASK_NOT_FOUND');
@@ -111,7 +125,10 @@ export class TaskRepository {
   }
 
   list(filters: TaskFilters = {}): Promise<Page<Task>> {
-    const where = new Where().add('status = ?', filters.status).add('agent_id = ?', filters.agentId);
+    const where = new Where()
+      .add('status = ?', filters.status)
+      .add('agent_id = ?', filters.agentId)
+      .add('created_by = ?', filters.createdBy);
     return selectPage(this.db, 'tasks', where, 'created_at DESC, id', filters, toTask);
   }
 

@@ -1,6 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { WorkflowEngine } from '../../core/workflows/workflowEngine.js';
-import { AppError } from '../../errors.js';
 import type { NewWorkflow, WorkflowReplacement } from '../../repositories/workflows.js';
 import type { System } from '../../system.js';
 import { auditRequest } from '../audit.js';
@@ -19,22 +17,6 @@ const runParams = {
   properties: { runId: { type: 'string', minLength: 1, maxLength: 100 } },
   required: ['runId'],
 } as const;
-const withUnavailable = { ...errorResponses, 503: { $ref: 'Error#' } } as const;
-
-/**
- * The engine exists once a task runner is wired into the System (SystemOptions.workflowRunner);
- * until then definitions work and runs answer 503.
- */
-function engineOf(system: System): WorkflowEngine {
-  if (!system.workflowEngine) {
-    throw new AppError(
-      'Workflow runs need the task queue, which is not running here',
-      503,
-      'ENGINE_UNAVAILABLE',
-    );
-  }
-  return system.workflowEngine;
-}
 
 /** Workflow definitions (`/api/workflows`) and their runs (`/api/workflow-runs`), SPEC §7. */
 export const workflowRoutes: FastifyPluginAsync<{ system: System }> = async (app, { system }) => {
@@ -146,11 +128,11 @@ export const workflowRoutes: FastifyPluginAsync<{ system: System }> = async (app
         summary: 'Start a run: its first steps are queued at once; poll the run for progress',
         params: workflowParams,
         body: workflowRunBody,
-        response: { 202: runRef, ...withUnavailable },
+        response: { 202: runRef, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const engine = engineOf(system);
+      const engine = system.workflowEngine;
       const run = await engine.startRun(
         request.params.workflowId,
         request.body?.input ?? {},
@@ -174,7 +156,7 @@ export const workflowRoutes: FastifyPluginAsync<{ system: System }> = async (app
         tags: ['workflows'],
         summary: 'A run with each step’s status, task, input and output',
         params: runParams,
-        response: { 200: runRef, ...withUnavailable },
+        response: { 200: runRef, ...errorResponses },
       },
     },
     (request) => system.repos.workflowRuns.find(request.params.runId),
@@ -188,11 +170,11 @@ export const workflowRoutes: FastifyPluginAsync<{ system: System }> = async (app
         tags: ['workflows'],
         summary: 'Cancel a running run (its running step tasks are cancelled; 409 if it already ended)',
         params: runParams,
-        response: { 200: runRef, ...withUnavailable },
+        response: { 200: runRef, ...errorResponses },
       },
     },
     async (request) => {
-      const run = await engineOf(system).cancel(request.params.runId);
+      const run = await system.workflowEngine.cancel(request.params.runId);
       await auditRequest(system.audit, request, {
         action: 'workflow.cancel',
         resourceType: 'workflow_run',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { AppError, validation } from '../../errors.js';
+import { validation } from '../../errors.js';
 import type { WorkflowRun } from '../../repositories/workflowRuns.js';
 import type { NewWorkflow, Workflow } from '../../repositories/workflows.js';
 import type { System } from '../../system.js';
@@ -93,13 +93,8 @@ export function registerWorkflowCommands(program: Command): void {
         if (!input || typeof input !== 'object' || Array.isArray(input))
           throw validation('--input must be a JSON object');
         const run = await withSystem(async (s) => {
-          if (!s.workflowEngine) {
-            throw new AppError(
-              'Workflow runs need the task queue, which is not running here',
-              503,
-              'ENGINE_UNAVAILABLE',
-            );
-          }
+          // On the embedded database no other process can run the steps: this one does meanwhile.
+          if (o.wait && s.db.driver === 'pglite') await s.queue.start();
           const started = await s.workflowEngine.startRun(workflowId, input as Record<string, unknown>, null);
           return o.wait ? waitForRun(s, started.runId, o.timeout * 1000) : started;
         });

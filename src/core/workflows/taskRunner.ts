@@ -35,4 +35,6 @@ export interface WorkflowTaskRunner {
 }
 
 /** `wf_<run uuid without dashes>_<step id>`: at most 3 + 32 + 1 + 64 = 100 characters (tasks.task_id). */
-export const stepTaskId = (runId: string, stepId: string) => `wf_${runId.replace(/-/g, '')}_${stepId}`;
+export const STEP_TASK_PREFIX = 'wf_';
+export const stepTaskId = (runId: string, stepId: string) =>
+  `${STEP_TASK_PREFIX}${runId.replace(/-/g, '')}_${stepId}`;

@@ -42,6 +42,12 @@ export function fakeTask(overrides: Partial<Task> = {}): Task {
     retryCount: 0,
     maxRetries: 3,
     timeoutSeconds: 300,
+    createdBy: null,
+    parentTaskId: null,
+    runAt: new Date(),
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    cancelRequested: false,
     ...overrides,
   };
 }

@@ -1,0 +1,349 @@
+/**
+ * The worker side of the queue: claims due tasks as leases, runs them through their agent's
+ * provider with a real timeout, records each attempt, and gives work back on stop.
+ *
+ * Wake-ups: a NOTIFY on submit wakes idle workers at once; polling every BSM_POLL_INTERVAL_MS is
+ * only the fallback (missed notification, retry back-off ending). Claims coalesce: while one is in
+ * flight, further wake-ups just ask for one more round.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/index.js';
+import type { Agent, Task } from '../../domain.js';
+import type { Logger } from '../../logger.js';
+import { type TaskRow, toTask } from '../../repositories/tasks.js';
+import type { EventBus } from '../eventBus.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderResult, TaskInput, ToolInvoker } from '../providers/types.js';
+import { type AbortReason, abortable, failureMessage, isAbort, TaskAbort } from './abort.js';
+import { AgentSlots } from './agentSlots.js';
+import type { BackoffPolicy } from './backoff.js';
+import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
+import { CompletionBatcher } from './completionBatcher.js';
+import { LeaseKeeper } from './lease.js';
+import type { QueueMetrics } from './metrics.js';
+import { reportFinished, reportReaped } from './outcomes.js';
+import { type ClaimRequest, claimTasks } from './sql/claimTasks.js';
+import { failTask } from './sql/failTask.js';
+import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
+import { releaseTasks } from './sql/releaseTasks.js';
+
+export interface WorkerOptions {
+  nodeId: string;
+  maxConcurrent: number;
+  pollIntervalMs: number;
+  /** Lease length; renewed every third of it. */
+  leaseMs: number;
+  /** How long stop() waits for running tasks before giving them back. */
+  drainMs: number;
+  backoff: BackoffPolicy;
+}
+
+export interface WorkerDeps {
+  db: Db;
+  logger: Logger;
+  events: EventBus;
+  metrics: QueueMetrics;
+  providers: ProviderRegistry;
+  /** Agent by its UUID (cached by the caller). */
+  agentById(id: string): Promise<Agent>;
+  tools?(agent: Agent, task: Task): ToolInvoker | undefined;
+  apiKey?(agent: Agent): Promise<string | undefined>;
+}
+
+interface Running {
+  task: Task;
+  agent: Agent;
+  controller: AbortController;
+  startedAt: number;
+  done: Promise<void>;
+}
+
+const MAX_BATCH = 50;
+const REAP_BATCH = 100;
+
+export class TaskWorker {
+  private readonly running = new Map<string, Running>();
+  /** Slots promised to claims in flight, so two claims never fill the same slot. */
+  private reserved = 0;
+  private readonly agentSlots = new AgentSlots();
+  private claiming: Promise<void> | undefined;
+  private claimAgain = false;
+  private active = false;
+  private timers: NodeJS.Timeout[] = [];
+  private unlisten: Array<() => Promise<void>> = [];
+  private readonly lease: LeaseKeeper;
+  private readonly completions: CompletionBatcher;
+
+  constructor(
+    private readonly options: WorkerOptions,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.completions = new CompletionBatcher(deps.db, options.nodeId, {
+      plan: (finishing) => this.reserve(finishing),
+      claimed: (rows, reserved) => {
+        this.reserved -= reserved;
+        void this.startClaimed(rows);
+      },
+    });
+    this.lease = new LeaseKeeper(
+      deps.db,
+      options.nodeId,
+      options.leaseMs,
+      {
+        held: () => [...this.running.keys()],
+        onCancelRequested: (id) => this.abort(id, 'cancel'),
+        onLost: (id) => this.abort(id, 'lease-lost'),
+      },
+      deps.logger,
+    );
+  }
+
+  get isRunning(): boolean {
+    return this.active;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.active) return;
+    this.active = true;
+    const { db } = this.deps;
+    this.unlisten.push(await db.listen(NEW_TASK_CHANNEL, () => this.wake()));
+    this.unlisten.push(await db.listen(CANCEL_CHANNEL, (id) => this.abort(id, 'cancel')));
+    const poll = setInterval(() => this.wake(), this.options.pollIntervalMs);
+    const reap = setInterval(() => void this.reap(), Math.min(Math.max(this.options.leaseMs / 2, 50), 5_000));
+    for (const t of [poll, reap]) t.unref();
+    this.timers.push(poll, reap);
+    this.lease.start();
+    await this.reap();
+    this.wake();
+  }
+
+  /** Stops claiming, waits up to `drainMs` for running tasks, then gives the rest back to pending. */
+  async stop(drainMs = this.options.drainMs): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const un of this.unlisten.splice(0)) await un().catch(() => undefined);
+    await this.claiming;
+    const deadline = Date.now() + drainMs;
+    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
+    while (this.running.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        all(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, deadline - Date.now());
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.running.size > 0) {
+      for (const id of this.running.keys()) this.abort(id, 'shutdown');
+      await all();
+    }
+    await this.lease.stop();
+  }
+
+  /** Asks for a claim round; coalesces with one already in flight. */
+  wake(): void {
+    if (!this.active) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = this.claimRounds()
+      .catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'claim failed'))
+      .finally(() => {
+        this.claiming = undefined;
+        if (this.claimAgain) {
+          this.claimAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  abort(id: string, reason: AbortReason): void {
+    const entry = this.running.get(id);
+    if (entry && !entry.controller.signal.aborted) entry.controller.abort(new TaskAbort(reason));
+  }
+
+  /**
+   * Reserves the slots a claim may fill: those free now plus `finishing` (a completing batch
+   * whose entries are still counted as running). Nothing while stopping.
+   */
+  private reserve(finishing = 0): ClaimRequest {
+    const free = this.options.maxConcurrent - this.running.size - this.reserved + finishing;
+    const limit = this.active ? Math.max(0, Math.min(free, MAX_BATCH)) : 0;
+    this.reserved += limit;
+    return { limit, leaseSeconds: this.options.leaseMs / 1000, excludedAgents: this.agentSlots.full() };
+  }
+
+  private async claimRounds(): Promise<void> {
+    while (this.active) {
+      const claim = this.reserve();
+      if (claim.limit <= 0) return;
+      let rows: TaskRow[] = [];
+      try {
+        rows = await claimTasks(this.deps.db, this.options.nodeId, claim);
+      } finally {
+        this.reserved -= claim.limit;
+      }
+      const released = await this.startClaimed(rows);
+      if (rows.length < claim.limit || released) return;
+    }
+  }
+
+  /**
+   * Starts claimed tasks; gives back those over their agent's `maxConcurrency` (the limit is
+   * learned from the agent, so a claim may overshoot). Returns how many were given back.
+   */
+  private async startClaimed(rows: TaskRow[]): Promise<number> {
+    const overLimit: string[] = [];
+    for (const row of rows) {
+      const task = toTask(row);
+      if (!this.active) {
+        // Claimed along with a completion while stopping: back to the queue, untouched.
+        overLimit.push(task.id);
+        continue;
+      }
+      const agent = await this.deps.agentById(row.agent_id as string).catch(() => undefined);
+      if (agent && !this.agentSlots.hasRoom(agent)) {
+        overLimit.push(task.id);
+        continue;
+      }
+      this.begin(task, agent);
+    }
+    if (overLimit.length) {
+      await releaseTasks(this.deps.db, this.options.nodeId, overLimit).catch((err: unknown) =>
+        this.deps.logger.warn(
+          { err: (err as Error).message },
+          'could not give back tasks; their leases will expire',
+        ),
+      );
+    }
+    return overLimit.length;
+  }
+
+  private begin(task: Task, agent: Agent | undefined): void {
+    const controller = new AbortController();
+    const entry = { task, controller, startedAt: performance.now() } as Running;
+    this.running.set(task.id, entry);
+    if (agent) this.agentSlots.take(agent.id);
+    entry.done = this.execute(entry, agent).finally(() => {
+      this.running.delete(task.id);
+      if (agent) this.agentSlots.give(agent.id);
+      this.deps.metrics.recordFinish(performance.now() - entry.startedAt);
+      this.wake();
+    });
+  }
+
+  private async execute(entry: Running, agent: Agent | undefined): Promise<void> {
+    const { task, controller } = entry;
+    const { events, metrics } = this.deps;
+    const scope = { taskId: task.taskId, ownerId: task.createdBy };
+    metrics.recordStart(Date.now() - task.runAt.getTime());
+    const attempt = task.retryCount + 1;
+    events.emit('task:started', { taskId: task.taskId, agentId: agent?.agentId ?? null, attempt }, scope);
+    const timeout = setTimeout(() => controller.abort(new TaskAbort('timeout')), task.timeoutSeconds * 1000);
+    let result: ProviderResult | undefined;
+    let failure: unknown;
+    try {
+      if (!agent) throw new Error('agent not found');
+      events.emit(
+        'agent:execution:started',
+        { taskId: task.taskId, agentId: agent.agentId, provider: agent.modelProvider, attempt },
+        scope,
+      );
+      const provider = this.deps.providers.get(agent.modelProvider);
+      if (!provider) throw new Error(`unknown model provider ${agent.modelProvider}`);
+      const apiKey = await this.deps.apiKey?.(agent);
+      result = await abortable(
+        provider.run(task.input as TaskInput, {
+          agent,
+          task,
+          signal: controller.signal,
+          logger: this.deps.logger,
+          apiKey,
+          tools: this.deps.tools?.(agent, task),
+        }),
+        controller.signal,
+      );
+    } catch (error) {
+      failure = controller.signal.aborted ? controller.signal.reason : error;
+    } finally {
+      clearTimeout(timeout);
+    }
+    try {
+      await this.record(entry, result, failure);
+    } catch (err) {
+      // The lease will expire and another worker (or this one) will retry the task.
+      this.deps.logger.error({ err, taskId: task.taskId }, 'could not record task outcome');
+    }
+  }
+
+  private async record(entry: Running, result: ProviderResult | undefined, failure: unknown): Promise<void> {
+    const { task } = entry;
+    const { db, logger } = this.deps;
+    const owner = this.options.nodeId;
+    const executionTimeMs = Math.round(performance.now() - entry.startedAt);
+    const executionId = `exec_${randomUUID()}`;
+    if (isAbort(failure, 'shutdown')) {
+      await releaseTasks(db, owner, [task.id]);
+      return;
+    }
+    if (isAbort(failure, 'lease-lost')) {
+      logger.warn({ taskId: task.taskId }, 'lease lost; result discarded, the new owner runs it');
+      return;
+    }
+    let row: TaskRow | undefined;
+    if (result && failure === undefined) {
+      row = await this.completions.complete({
+        id: task.id,
+        result,
+        executionId,
+        output: result.text,
+        tokensUsed: result.usage.totalTokens,
+        executionTimeMs,
+      });
+    } else {
+      const timedOut = isAbort(failure, 'timeout');
+      const message = failureMessage(failure, task.timeoutSeconds);
+      const delayMs = this.options.backoff.delayMs(task.retryCount + 1);
+      row = await failTask(
+        db,
+        task.id,
+        owner,
+        message,
+        timedOut ? 'timeout' : 'failure',
+        { executionId, tokensUsed: null, executionTimeMs },
+        delayMs,
+      );
+      if (row?.status === 'pending') this.wakeAfter(delayMs);
+    }
+    if (!row) {
+      logger.warn({ taskId: task.taskId }, 'task no longer leased to this node; outcome discarded');
+      return;
+    }
+    reportFinished(this.deps.events, this.deps.metrics, toTask(row), executionTimeMs);
+  }
+
+  private wakeAfter(ms: number): void {
+    setTimeout(() => this.wake(), ms + 5).unref();
+  }
+
+  /** Takes back expired leases (dead workers) so their tasks run again. */
+  private async reap(): Promise<void> {
+    try {
+      const rows = await reapExpiredLeases(this.deps.db, REAP_BATCH);
+      for (const row of rows)
+        reportReaped(this.deps.events, this.deps.metrics, toTask(row), this.deps.logger);
+      if (rows.some((r) => r.status === 'pending')) this.wake();
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'could not reap expired leases');
+    }
+  }
+}

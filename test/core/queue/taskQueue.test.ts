@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BusEvent } from '../../../src/core/events.js';
+import { ExponentialBackoff } from '../../../src/core/queue/backoff.js';
+import type { System } from '../../../src/system.js';
+import { dbTargets } from '../../helpers/db.js';
+import { ScriptedProvider } from '../../helpers/scriptedProvider.js';
+import { createTestSystem, type TestSystem } from '../../helpers/system.js';
+
+describe.each(dbTargets)('task queue on %s', (target) => {
+  let t: TestSystem;
+  let system: System;
+  let provider: ScriptedProvider;
+  const events: BusEvent[] = [];
+
+  async function setUp(queue: Record<string, unknown> = {}, env: Record<string, string> = {}) {
+    t = await createTestSystem(
+      target,
+      { BSM_POLL_INTERVAL_MS: '50', BSM_MAX_CONCURRENT_TASKS: '5', ...env },
+      { queue: { backoff: new ExponentialBackoff({ baseMs: 100, jitter: 0.2 }), ...queue } },
+    );
+    system = t.system;
+    provider = new ScriptedProvider();
+    system.providers.register(provider);
+    system.events.subscribe((e) => events.push(e));
+    await system.agents.create({ agentId: 'bot', name: 'Bot', role: 'r', modelProvider: 'scripted' });
+  }
+
+  beforeEach(() => {
+    events.length = 0;
+  });
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  const submit = (prompt: string, extra: Record<string, unknown> = {}) =>
+    system.queue.submit({ agentId: 'bot', input: { prompt }, ...extra }).then((r) => r.task);
+  const waitDone = (taskId: string) => system.queue.waitForTask(taskId, 15_000);
+
+  it('starts tasks in priority order, oldest first within a priority', async () => {
+    await setUp({}, { BSM_MAX_CONCURRENT_TASKS: '1' });
+    const order = [1, 5, 10, 5, 3];
+    const tasks = [];
+    for (const [i, priority] of order.entries()) tasks.push(await submit(`p${priority}-${i}`, { priority }));
+    await system.queue.start();
+    for (const task of tasks) await waitDone(task.taskId);
+    expect(provider.calls).toEqual(['p10-2', 'p5-1', 'p5-3', 'p3-4', 'p1-0']);
+  });
+
+  it('stops a task that exceeds timeout_seconds and records the attempt as timeout', async () => {
+    await setUp();
+    await system.queue.start();
+    const task = await submit('hang', { timeoutSeconds: 1, maxRetries: 0 });
+    const done = await waitDone(task.taskId);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/timed out after 1 s/);
+    const [execution] = await system.queue.executions(task.taskId);
+    expect(execution.status).toBe('timeout');
+    expect(execution.executionTimeMs).toBeGreaterThanOrEqual(900);
+  });
+
+  it('retries a failing task max_retries times with growing delays, then fails keeping its error', async () => {
+    await setUp();
+    await system.queue.start();
+    const task = await submit('fail:boom', { maxRetries: 3 });
+    const done = await waitDone(task.taskId);
+    expect(done.status).toBe('failed');
+    expect(done.error).toBe('boom');
+    expect(done.retryCount).toBe(3);
+    const executions = await system.queue.executions(task.taskId);
+    expect(executions.map((e) => e.status)).toEqual(['failure', 'failure', 'failure', 'failure']);
+    expect(executions.every((e) => e.errorMessage === 'boom')).toBe(true);
+    const retries = events.filter((e) => e.type === 'task:retry' && e.taskId === task.taskId);
+    expect(retries).toHaveLength(3);
+    const gaps = executions.slice(1).map((e, i) => e.createdAt.getTime() - executions[i].createdAt.getTime());
+    expect(gaps[0]).toBeGreaterThanOrEqual(80);
+    expect(gaps[1]).toBeGreaterThan(gaps[0]);
+    expect(gaps[2]).toBeGreaterThan(gaps[1]);
+    expect(events.some((e) => e.type === 'task:failed' && e.taskId === task.taskId)).toBe(true);
+  });
+
+  it('completes a task that succeeds after a failure, with one execution per attempt', async () => {
+    await setUp();
+    await system.queue.start();
+    let calls = 0;
+    system.providers.register({
+      name: 'flaky',
+      async run() {
+        calls += 1;
+        if (calls === 1) throw new Error('transient');
+        return { text: 'ok', usage: { promptTokens: 0, completionTokens: 1, totalTokens: 1 } };
+      },
+    });
+    await system.agents.create({ agentId: 'flaky', name: 'F', role: 'r', modelProvider: 'flaky' });
+    const { task } = await system.queue.submit({ agentId: 'flaky', input: { prompt: 'x' } });
+    const done = await waitDone(task.taskId);
+    expect(done).toMatchObject({ status: 'completed', retryCount: 1, error: null });
+    expect((await system.queue.executions(task.taskId)).map((e) => e.status)).toEqual(['failure', 'success']);
+  });
+
+  it('cancels a pending task at once and it never runs', async () => {
+    await setUp();
+    const task = await submit('never');
+    const cancelled = await system.queue.cancel(task.taskId);
+    expect(cancelled.status).toBe('cancelled');
+    await system.queue.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(provider.calls).not.toContain('never');
+    expect((await system.queue.get(task.taskId)).status).toBe('cancelled');
+    await expect(system.queue.cancel(task.taskId)).rejects.toMatchObject({ statusCode: 409 });
+  });
+
+  it('aborts a running task when it is cancelled', async () => {
+    await setUp();
+    await system.queue.start();
+    const task = await submit('sleep:20000');
+    await system.events.waitFor((e) => e.type === 'task:started' && e.taskId === task.taskId, 5_000);
+    const requested = await system.queue.cancel(task.taskId);
+    expect(requested).toMatchObject({ status: 'running', cancelRequested: true });
+    const done = await waitDone(task.taskId);
+    expect(done.status).toBe('cancelled');
+    const [execution] = await system.queue.executions(task.taskId);
+    expect(execution).toMatchObject({ status: 'failure', errorMessage: 'cancelled' });
+  });
+
+  it('never runs a resubmitted taskId twice', async () => {
+    await setUp();
+    await system.queue.start();
+    const first = await submit('idem', { taskId: 'my-id' });
+    await waitDone('my-id');
+    const again = await system.queue.submit({ agentId: 'bot', input: { prompt: 'idem' }, taskId: 'my-id' });
+    expect(again.created).toBe(false);
+    expect(again.task.id).toBe(first.id);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(provider.calls.filter((c) => c === 'idem')).toHaveLength(1);
+  });
+
+  it('drains running tasks on stop()', async () => {
+    await setUp();
+    await system.queue.start();
+    const task = await submit('sleep:300');
+    await system.events.waitFor((e) => e.type === 'task:started' && e.taskId === task.taskId, 5_000);
+    await system.queue.stop();
+    expect((await system.queue.get(task.taskId)).status).toBe('completed');
+  });
+
+  it('gives a task back to pending, without counting an attempt, when stop() runs out of time', async () => {
+    await setUp();
+    await system.queue.start();
+    const task = await submit('sleep:20000');
+    await system.events.waitFor((e) => e.type === 'task:started' && e.taskId === task.taskId, 5_000);
+    await system.queue.stop(100);
+    const back = await system.queue.get(task.taskId);
+    expect(back).toMatchObject({ status: 'pending', retryCount: 0, leaseOwner: null });
+    expect(await system.queue.executions(task.taskId)).toHaveLength(0);
+  });
+
+  it("keeps an agent's running tasks within its maxConcurrency", async () => {
+    await setUp();
+    await system.agents.update('bot', { config: { maxConcurrency: 2 } });
+    const tasks = [];
+    for (let i = 0; i < 6; i++) tasks.push(await submit('sleep:100'));
+    await system.queue.start();
+    for (const task of tasks) expect((await waitDone(task.taskId)).status).toBe('completed');
+    expect(provider.maxInFlight).toBe(2);
+  });
+
+  it('takes back a task whose lease expired and runs it again', async () => {
+    await setUp({ leaseMs: 300 });
+    const task = await submit('after-crash');
+    // Simulate a worker that claimed the task and died: a running row with a lapsed lease.
+    await system.db.query(
+      `UPDATE tasks SET status = 'running', lease_owner = 'dead-node', lease_expires_at = CURRENT_TIMESTAMP - interval '1 second'
+       WHERE id = $1`,
+      [task.id],
+    );
+    await system.queue.start();
+    const done = await waitDone(task.taskId);
+    expect(done).toMatchObject({ status: 'completed', retryCount: 1 });
+    const executions = await system.queue.executions(task.taskId);
+    expect(executions.map((e) => e.status)).toEqual(['failure', 'success']);
+    expect(executions[0].errorMessage).toMatch(/dead-node/);
+  });
+});
