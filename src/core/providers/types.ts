@@ -77,15 +77,16 @@ export interface Provider {
  * and wait for the terminal state. Implemented by the task queue.
  */
 export interface TaskRunner {
-  submitAndWait(
-    request: {
-      agentId: string;
-      input: TaskInput;
-      parentTaskId?: string;
-      createdBy?: string | null;
-      metadata?: Record<string, unknown>;
-      timeoutSeconds?: number;
-    },
-    waitMs: number,
-  ): Promise<Task>;
+  submitAndWait(request: ChildTaskRequest, waitMs: number): Promise<Task>;
+}
+
+/** A task one agent (or a workflow) asks another agent to run. */
+export interface ChildTaskRequest {
+  /** The agent's human handle. */
+  agentId: string;
+  input: TaskInput;
+  parentTaskId?: string;
+  createdBy?: string | null;
+  metadata?: Record<string, unknown>;
+  timeoutSeconds?: number;
 }

@@ -15,7 +15,7 @@ import type { AgentManager } from '../agentManager.js';
 import type { EventBus } from '../eventBus.js';
 import { InvalidTaskInputError, taskMessages } from '../providers/input.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { TaskInput, TaskRunner, ToolInvoker } from '../providers/types.js';
+import type { ChildTaskRequest, TaskRunner, ToolInvoker } from '../providers/types.js';
 import { type BackoffPolicy, ExponentialBackoff } from './backoff.js';
 import { QueueMetrics } from './metrics.js';
 import { cancelTask } from './sql/cancelTask.js';
@@ -244,17 +244,7 @@ export class TaskQueue implements TaskRunner {
     return task;
   }
 
-  async submitAndWait(
-    request: {
-      agentId: string;
-      input: TaskInput;
-      parentTaskId?: string;
-      createdBy?: string | null;
-      metadata?: Record<string, unknown>;
-      timeoutSeconds?: number;
-    },
-    waitMs: number,
-  ): Promise<Task> {
+  async submitAndWait(request: ChildTaskRequest, waitMs: number): Promise<Task> {
     const { task } = await this.submit(request);
     return this.waitForTask(task.taskId, waitMs);
   }
