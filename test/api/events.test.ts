@@ -28,7 +28,10 @@ describe('event stream (SSE)', () => {
           guard: async (request) => {
             const id = request.headers['x-test-user'];
             if (typeof id === 'string')
-              request.user = { id, role: id.startsWith('viewer') ? 'viewer' : 'user' } as User;
+              request.user = {
+                id,
+                role: id.startsWith('viewer') ? 'viewer' : id.startsWith('admin') ? 'admin' : 'user',
+              } as User;
           },
         },
       },
@@ -54,16 +57,26 @@ describe('event stream (SSE)', () => {
   });
 
   it('shows a user only the events of their own tasks, and a viewer all of them', async () => {
-    const mine = connectSse(`${base}/api/events?types=task:completed`, { 'x-test-user': 'u1' });
-    const all = connectSse(`${base}/api/events?types=task:completed`, { 'x-test-user': 'viewer-1' });
-    await Promise.all([mine.status, all.status]);
+    const mine = connectSse(`${base}/api/events?types=task:completed,security:threat`, {
+      'x-test-user': 'u1',
+    });
+    const all = connectSse(`${base}/api/events?types=task:completed,security:threat`, {
+      'x-test-user': 'viewer-1',
+    });
+    const admin = connectSse(`${base}/api/events?types=security:threat`, { 'x-test-user': 'admin-1' });
+    await Promise.all([mine.status, all.status, admin.status]);
     await sleep(50);
     t.system.events.emit('task:completed', { n: 1 }, { taskId: 'a', ownerId: 'u2' });
     t.system.events.emit('task:completed', { n: 2 }, { taskId: 'b', ownerId: 'u1' });
     t.system.events.emit('task:completed', { n: 3 }, { taskId: 'c', ownerId: null });
+    t.system.events.emit('security:threat', { n: 4 });
     expect((await all.waitFor(3)).map((e) => JSON.parse(e.data).payload.n)).toEqual([1, 2, 3]);
     await sleep(100);
     expect(mine.events.map((e) => JSON.parse(e.data).payload.n)).toEqual([2]);
+    // Neither a user nor a viewer may read threat reports (no security:view); an admin does.
+    expect(all.events.map((e) => JSON.parse(e.data).payload.n)).toEqual([1, 2, 3]);
+    expect((await admin.waitFor(1)).map((e) => JSON.parse(e.data).payload.n)).toEqual([4]);
+    admin.close();
     mine.close();
     all.close();
   });

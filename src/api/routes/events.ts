@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { type BusEvent, EVENT_TYPES, type EventType } from '../../core/events.js';
 import { validation } from '../../errors.js';
-import { seesAllTasks } from '../../security/permissions.js';
+import { hasPermission, seesAllTasks } from '../../security/permissions.js';
 import type { System } from '../../system.js';
 
 /** Comment line sent when nothing else was, so proxies and clients keep the stream open. */
@@ -57,9 +57,12 @@ export const eventRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
       const { taskId } = request.query;
       const user = request.user;
       const ownOnly = user !== undefined && !seesAllTasks(user.role);
+      // Threat reports name IPs and accounts: only for those who may read /api/security/threats.
+      const seesSecurity = user === undefined || hasPermission(user.role, 'security:view');
       const visible = (event: BusEvent) =>
         (!taskId || event.taskId === taskId) &&
-        (!ownOnly || (event.ownerId != null && event.ownerId === user.id));
+        (!ownOnly || (event.ownerId != null && event.ownerId === user.id)) &&
+        (seesSecurity || !event.type.startsWith('security:'));
 
       reply.hijack();
       const raw = reply.raw;
