@@ -6,6 +6,8 @@ import { TaskRepository } from '../../src/repositories/tasks.js';
 import { AuditService } from '../../src/security/audit.js';
 import { createTestDatabase, dbTargets, quietLogger, type TestDatabase } from '../helpers/db.js';
 
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
 const rejectsWith = async (promise: Promise<unknown>, status: number, code: string) => {
   const error = await promise.then(
     () => undefined,
@@ -80,7 +82,10 @@ describe.each(dbTargets)('repositories on %s', (target) => {
     });
 
     it('lists newest first with status filter and pagination totals', async () => {
+      // PGlite's clock ticks in milliseconds: space the inserts so "newest" is well defined.
+      await tick();
       await repos.agents.create({ agentId: 'second', name: 'Second', role: 'r', status: 'inactive' });
+      await tick();
       await repos.agents.create({ agentId: 'third', name: 'Third', role: 'r' });
       const page = await repos.agents.findAll({ limit: 2 });
       expect(page.items.map((a) => a.agentId)).toEqual(['third', 'second']);
