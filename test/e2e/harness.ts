@@ -7,6 +7,16 @@ import { type ChatHandler, startChatServer } from '../helpers/chatServer.js';
 import type { DbTarget } from '../helpers/db.js';
 import { createTestSystem, type TestSystem, type TestSystemOptions } from '../helpers/system.js';
 
+/** The task as the API answers it (the fields these tests read). */
+export interface TaskJson {
+  taskId: string;
+  status: string;
+  error: string | null;
+  parentTaskId: string | null;
+  metadata: Record<string, unknown>;
+  output: { text: string; toolCalls?: Array<Record<string, unknown>>; usage: { totalTokens: number } };
+}
+
 export interface Harness {
   t: TestSystem;
   chat: Awaited<ReturnType<typeof startChatServer>>;
@@ -15,7 +25,7 @@ export interface Harness {
   /** Creates an agent over HTTP (201 expected). */
   createAgent(body: Record<string, unknown>): Promise<void>;
   /** `POST /api/tasks`, then `GET /api/tasks/:taskId?wait=10`: the finished task. */
-  runTask(agentId: string, prompt: string): Promise<Record<string, any>>;
+  runTask(agentId: string, prompt: string): Promise<TaskJson>;
   /** Every `tool` message the chat server received, in order. */
   toolMessages(): string[];
   close(): Promise<void>;
@@ -48,7 +58,7 @@ export async function startHarness(target: DbTarget, options: TestSystemOptions 
         payload: { agentId, input: { prompt }, maxRetries: 0 },
       });
       if (res.statusCode !== 202) throw new Error(`task not queued: ${res.statusCode} ${res.body}`);
-      return (await inject(`/api/tasks/${res.json().taskId}?wait=10`)).json();
+      return (await inject(`/api/tasks/${res.json().taskId}?wait=10`)).json() as TaskJson;
     },
     toolMessages: () =>
       chat.requests.flatMap((r) => r.messages.filter((m) => m.role === 'tool').map((m) => String(m.content))),
