@@ -9,6 +9,7 @@ import { createTestSystem, type TestSystem, type TestSystemOptions } from '../he
 
 /** The task as the API answers it (the fields these tests read). */
 export interface TaskJson {
+  id: string;
   taskId: string;
   status: string;
   error: string | null;
