@@ -111,7 +111,7 @@ describe.each(dbTargets)('tool invoker on %s', (target) => {
       expect.objectContaining({
         agentId: 'summarizer',
         input: { prompt: 'sum it up' },
-        parentTaskId: 'parent-task',
+        parentTaskId: '00000000-0000-4000-8000-000000000002', // the parent's id (UUID)
         metadata: { delegationDepth: 2, parentTaskId: 'parent-task' },
       }),
     ]);

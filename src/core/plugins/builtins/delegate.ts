@@ -64,7 +64,8 @@ export const delegatePlugin: PluginModule = {
           {
             agentId: String(args.agentId),
             input: { prompt: String(args.prompt) },
-            parentTaskId: ctx.task.taskId,
+            // tasks.parent_task_id references tasks(id): the parent's UUID, not its taskId handle.
+            parentTaskId: ctx.task.id,
             metadata: { delegationDepth: childDepth, parentTaskId: ctx.task.taskId },
           },
           DELEGATION_WAIT_MS,
