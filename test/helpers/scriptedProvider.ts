@@ -7,6 +7,7 @@ import type { Provider, ProviderContext, ProviderResult, TaskInput } from '../..
  */
 export class ScriptedProvider implements Provider {
   readonly name = 'scripted';
+  readonly needsApiKey = false;
   readonly calls: string[] = [];
   inFlight = 0;
   maxInFlight = 0;

@@ -7,6 +7,7 @@ import type { Provider, ProviderContext, ProviderResult, TaskInput } from './typ
  */
 export class EchoProvider implements Provider {
   readonly name = 'echo';
+  readonly needsApiKey = false;
 
   async run(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult> {
     ctx.signal.throwIfAborted();

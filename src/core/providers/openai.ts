@@ -30,6 +30,7 @@ function parseArguments(raw: string): unknown {
 
 export class OpenAIProvider implements Provider {
   readonly name = 'openai';
+  readonly needsApiKey = true;
 
   constructor(private readonly defaults: OpenAIDefaults = {}) {}
 

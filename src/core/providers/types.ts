@@ -69,6 +69,8 @@ export interface ProviderContext {
 
 export interface Provider {
   readonly name: string;
+  /** Whether it calls a service that needs a key (looked up per task; `echo` needs none). */
+  readonly needsApiKey: boolean;
   run(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult>;
 }
 

@@ -84,6 +84,7 @@ describe.each(dbTargets)('task queue on %s', (target) => {
     let calls = 0;
     system.providers.register({
       name: 'flaky',
+      needsApiKey: false,
       async run() {
         calls += 1;
         if (calls === 1) throw new Error('transient');
