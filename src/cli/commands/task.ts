@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { type Task, TERMINAL_TASK_STATUSES } from '../../domain.js';
+import { type Page, type Task, TERMINAL_TASK_STATUSES } from '../../domain.js';
 import type { System } from '../../system.js';
-import { print, reportAndExit, withSystem } from '../context.js';
+import { type ApiClient, query } from '../apiClient.js';
+import { print, reportAndExit, viaServerOrDb } from '../context.js';
 
 function line(t: Task): string {
-  return `${t.taskId}\t${t.status}\tp${t.priority}\ttry ${t.retryCount}/${t.maxRetries}\t${t.createdAt.toISOString()}`;
+  return `${t.taskId}\t${t.status}\tp${t.priority}\ttry ${t.retryCount}/${t.maxRetries}\t${new Date(t.createdAt).toISOString()}`;
 }
 
 function human(t: Task): string {
@@ -26,6 +27,28 @@ async function waitWithProgress(s: System, taskId: string, seconds: number, quie
   });
 }
 
+const TERMINAL = new Set<string>(TERMINAL_TASK_STATUSES);
+
+/**
+ * `--url`: follows a task through the server, long-polling `GET /api/tasks/:taskId?wait=` (at most
+ * 60 s a call) and printing each change of state to stderr, as the local path does.
+ */
+async function waitRemote(api: ApiClient, taskId: string, seconds: number, quiet: boolean): Promise<Task> {
+  const deadline = Date.now() + seconds * 1000;
+  let last = '';
+  for (;;) {
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    const t = await api.get<Task>(
+      `/api/tasks/${encodeURIComponent(taskId)}${query({ wait: Math.min(left, 60) })}`,
+    );
+    if (!quiet && t.status !== last) process.stderr.write(`${t.taskId}: ${t.status}\n`);
+    last = t.status;
+    if (TERMINAL.has(t.status) || Date.now() >= deadline) return t;
+  }
+}
+
+const waitSeconds = (wait: string | true) => (wait === true ? 300 : Number(wait));
+
 export function registerTaskCommands(program: Command): void {
   const task = program.command('task').description('Submit and follow tasks');
 
@@ -40,22 +63,37 @@ export function registerTaskCommands(program: Command): void {
     .option('--task-id <id>', 'your own id (idempotent)')
     .option('--wait [seconds]', 'wait for the result, showing progress (default 300 s)')
     .option('--json', 'print JSON')
-    .action(async (agentId: string, o) => {
+    .action(async (agentId: string, o, command: Command) => {
       try {
         const input = o.input ? JSON.parse(o.input) : { prompt: o.prompt };
-        const result = await withSystem(async (s) => {
-          const { task: t } = await s.queue.submit({
-            agentId,
-            input,
-            priority: o.priority,
-            maxRetries: o.maxRetries,
-            timeoutSeconds: o.timeout,
-            taskId: o.taskId,
-          });
-          if (o.wait === undefined) return t;
-          const seconds = o.wait === true ? 300 : Number(o.wait);
-          return waitWithProgress(s, t.taskId, seconds, Boolean(o.json));
-        });
+        const request = {
+          agentId,
+          input,
+          priority: o.priority,
+          maxRetries: o.maxRetries,
+          timeoutSeconds: o.timeout,
+          taskId: o.taskId,
+        };
+        const result = await viaServerOrDb(
+          command,
+          async (api) => {
+            const t = await api.post<Task>('/api/tasks', JSON.parse(JSON.stringify(request)));
+            return o.wait === undefined ? t : waitRemote(api, t.taskId, waitSeconds(o.wait), Boolean(o.json));
+          },
+          async (s) => {
+            const { task: t, created } = await s.queue.submit(request);
+            if (created) {
+              await s.audit.record({
+                action: 'task.create',
+                resourceType: 'task',
+                resourceId: t.taskId,
+                details: { agentId, via: 'cli' },
+              });
+            }
+            if (o.wait === undefined) return t;
+            return waitWithProgress(s, t.taskId, waitSeconds(o.wait), Boolean(o.json));
+          },
+        );
         print(result, o.json, () => human(result));
         if (o.wait !== undefined && result.status !== 'completed') process.exitCode = 1;
       } catch (error) {
@@ -67,12 +105,18 @@ export function registerTaskCommands(program: Command): void {
     .command('get <taskId>')
     .option('--wait [seconds]', 'wait until it finishes')
     .option('--json', 'print JSON')
-    .action(async (taskId: string, o) => {
+    .action(async (taskId: string, o, command: Command) => {
       try {
-        const found = await withSystem((s) =>
-          o.wait === undefined
-            ? s.queue.get(taskId)
-            : waitWithProgress(s, taskId, o.wait === true ? 300 : Number(o.wait), Boolean(o.json)),
+        const found = await viaServerOrDb(
+          command,
+          (api) =>
+            o.wait === undefined
+              ? api.get<Task>(`/api/tasks/${encodeURIComponent(taskId)}`)
+              : waitRemote(api, taskId, waitSeconds(o.wait), Boolean(o.json)),
+          (s) =>
+            o.wait === undefined
+              ? s.queue.get(taskId)
+              : waitWithProgress(s, taskId, waitSeconds(o.wait), Boolean(o.json)),
         );
         print(found, o.json, () => human(found));
       } catch (error) {
@@ -87,10 +131,13 @@ export function registerTaskCommands(program: Command): void {
     .option('--limit <n>', 'page size', (v) => Number(v), 50)
     .option('--offset <n>', 'skip', (v) => Number(v), 0)
     .option('--json', 'print JSON')
-    .action(async (o) => {
+    .action(async (o, command: Command) => {
       try {
-        const page = await withSystem((s) =>
-          s.queue.list({ status: o.status, agentId: o.agent, limit: o.limit, offset: o.offset }),
+        const filters = { status: o.status, agentId: o.agent, limit: o.limit, offset: o.offset };
+        const page = await viaServerOrDb(
+          command,
+          (api) => api.get<Page<Task>>(`/api/tasks${query(filters)}`),
+          (s) => s.queue.list(filters),
         );
         print(page, o.json, () =>
           [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
@@ -103,9 +150,22 @@ export function registerTaskCommands(program: Command): void {
   task
     .command('cancel <taskId>')
     .option('--json', 'print JSON')
-    .action(async (taskId: string, o) => {
+    .action(async (taskId: string, o, command: Command) => {
       try {
-        const t = await withSystem((s) => s.queue.cancel(taskId));
+        const t = await viaServerOrDb(
+          command,
+          (api) => api.post<Task>(`/api/tasks/${encodeURIComponent(taskId)}/cancel`),
+          async (s) => {
+            const cancelled = await s.queue.cancel(taskId);
+            await s.audit.record({
+              action: 'task.cancel',
+              resourceType: 'task',
+              resourceId: taskId,
+              details: { via: 'cli' },
+            });
+            return cancelled;
+          },
+        );
         const done = TERMINAL_TASK_STATUSES.includes(t.status);
         print(t, o.json, () => (done ? `${taskId}: cancelled` : `${taskId}: cancel requested (running)`));
       } catch (error) {

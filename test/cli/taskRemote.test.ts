@@ -1,0 +1,55 @@
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller } from '../helpers/auth.js';
+import { cliBuilt, runCli } from '../helpers/cli.js';
+import { createTestSystem, type TestSystem } from '../helpers/system.js';
+
+describe.runIf(cliBuilt)('bsm task --url (against a server)', () => {
+  let t: TestSystem;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    t = await createTestSystem('pglite', { BSM_POLL_INTERVAL_MS: '50' });
+    await t.system.agents.create({ agentId: 'echo', name: 'Echo', role: 'r', modelProvider: 'echo' });
+    await t.system.queue.start();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const caller = await createCaller(t.system, 'user');
+    env = {
+      BSM_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bsm-cli-')),
+      BSM_URL: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
+      BSM_TOKEN: caller.token,
+    };
+  });
+  afterAll(() => t.close());
+
+  it('submits, waits with progress, gets, lists and refuses to cancel a finished task, all over HTTP', async () => {
+    const submitted = await runCli(
+      ['task', 'submit', 'echo', '--prompt', 'hello over http', '--task-id', 'remote-1', '--wait', '20'],
+      env,
+    );
+    expect(submitted.stderr).toContain('remote-1: completed'); // progress on stderr
+    expect(submitted.status).toBe(0);
+    expect(submitted.stdout).toContain('hello over http');
+    const got = JSON.parse((await runCli(['task', 'get', 'remote-1', '--json'], env)).stdout);
+    expect(got).toMatchObject({
+      taskId: 'remote-1',
+      status: 'completed',
+      output: { text: 'hello over http' },
+    });
+    // It really went through the API: the task belongs to the token's user and was audited there.
+    const stored = await t.system.repos.tasks.findByTaskId('remote-1');
+    expect(stored.createdBy).not.toBeNull();
+    expect((await t.system.repos.auditLogs.list({ action: 'task.create' })).total).toBe(1);
+
+    const listed = JSON.parse(
+      (await runCli(['task', 'list', '--status', 'completed', '--json'], env)).stdout,
+    );
+    expect(listed.items.map((x: { taskId: string }) => x.taskId)).toEqual(['remote-1']);
+    expect((await runCli(['task', 'list'], env)).stdout).toContain('remote-1\tcompleted');
+    const cancel = await runCli(['task', 'cancel', 'remote-1'], env);
+    expect(cancel.status).toBe(1);
+    expect(cancel.stderr).toContain('TASK_FINISHED');
+  }, 60_000);
+});
