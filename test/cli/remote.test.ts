@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { createCaller } from '../helpers/auth.js';
 import { cliBuilt, runCli } from '../helpers/cli.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 
-describe.runIf(cliBuilt)('bsm task --url (against a server)', () => {
+describe.runIf(cliBuilt)('bsm task and workflow --url (against a server)', () => {
   let t: TestSystem;
   let env: Record<string, string>;
   beforeAll(async () => {
@@ -51,5 +51,43 @@ describe.runIf(cliBuilt)('bsm task --url (against a server)', () => {
     const cancel = await runCli(['task', 'cancel', 'remote-1'], env);
     expect(cancel.status).toBe(1);
     expect(cancel.stderr).toContain('TASK_FINISHED');
+  }, 60_000);
+
+  it('creates and runs a workflow through the server, waiting for its steps', async () => {
+    const file = path.join(env.BSM_DATA_DIR, 'wf.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        workflowId: 'remote-wf',
+        name: 'Remote',
+        definition: {
+          steps: [
+            { id: 'a', agentId: 'echo', input: { prompt: 'A {{input.topic}}' } },
+            {
+              id: 'b',
+              agentId: 'echo',
+              dependsOn: ['a'],
+              input: { prompt: 'B after {{steps.a.output.text}}' },
+            },
+          ],
+        },
+      }),
+    );
+    // Creating workflows needs workflow:manage: as a plain user the server refuses.
+    const refused = await runCli(['workflow', 'create', '--file', file], env);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('FORBIDDEN');
+    const admin = await createCaller(t.system, 'admin');
+    const asAdmin = { ...env, BSM_TOKEN: admin.token };
+    expect((await runCli(['workflow', 'create', '--file', file], asAdmin)).status).toBe(0);
+    expect(JSON.parse((await runCli(['workflow', 'list', '--json'], env)).stdout).total).toBe(1);
+    const ran = await runCli(
+      ['workflow', 'run', 'remote-wf', '--input', '{"topic":"tides"}', '--wait', '--json'],
+      env,
+    );
+    expect(ran.status).toBe(0);
+    const run = JSON.parse(ran.stdout);
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((x: { stepId: string }) => x.stepId === 'b').output.text).toBe('B after A tides');
   }, 60_000);
 });
