@@ -235,6 +235,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     metrics.register('agents', () => agents.metrics());
     metrics.register('cache', () => cache.metrics());
     metrics.register('queue', () => queue.stats());
+    metrics.register('security', () => security.status());
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     // Redis down degrades (slower reads) but does not stop the API: not critical.
     if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });

@@ -30,6 +30,9 @@ describe('GET /metrics', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/bsm_events_counts\{key="task:completed"\} 1/);
     expect(res.body).toMatch(/bsm_agents_total 0/);
+    expect(res.body).toMatch(/bsm_security_rateLimiting_perMinute \d+/);
+    expect(res.body).toMatch(/bsm_queue_/);
+    expect(res.body).toMatch(/bsm_cache_/);
     expect(res.body).toContain('bsm_process_cpu_user_seconds_total');
     const again = await t.app.inject({
       url: '/metrics',
