@@ -7,7 +7,7 @@ import { createCaller } from '../helpers/auth.js';
 import { cliBuilt, runCli } from '../helpers/cli.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 
-describe.runIf(cliBuilt)('bsm task and workflow --url (against a server)', () => {
+describe.runIf(cliBuilt)('bsm commands with --url (against a server)', () => {
   let t: TestSystem;
   let env: Record<string, string>;
   beforeAll(async () => {
@@ -89,5 +89,32 @@ describe.runIf(cliBuilt)('bsm task and workflow --url (against a server)', () =>
     const run = JSON.parse(ran.stdout);
     expect(run.status).toBe('completed');
     expect(run.steps.find((x: { stepId: string }) => x.stepId === 'b').output.text).toBe('B after A tides');
+  }, 60_000);
+
+  it('manages users and reads the audit chain and the compliance report through the server', async () => {
+    const admin = await createCaller(t.system, 'admin');
+    const asAdmin = { ...env, BSM_TOKEN: admin.token };
+    const created = await runCli(
+      ['user', 'create', 'remote-viewer', '--email', 'rv@example.test', '--role', 'viewer', '--json'],
+      asAdmin,
+    );
+    expect(created.status).toBe(0);
+    const body = JSON.parse(created.stdout);
+    expect(body).toMatchObject({ username: 'remote-viewer', role: 'viewer' });
+    expect(body.generatedPassword).toMatch(/.{12,}/); // printed once, to the operator only
+    const rows = await t.system.repos.auditLogs.list({ action: 'user.create', userId: admin.user.id });
+    expect(rows.total).toBe(1); // audited by the server, as the token's user
+    const listed = JSON.parse((await runCli(['user', 'list', '--role', 'viewer', '--json'], asAdmin)).stdout);
+    expect(listed.items.map((u: { username: string }) => u.username)).toContain('remote-viewer');
+
+    const verified = await runCli(['audit', 'verify', '--json'], asAdmin);
+    expect(verified.status).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
+    const compliance = await runCli(['compliance', '--json'], asAdmin);
+    expect(JSON.parse(compliance.stdout).checks.length).toBeGreaterThan(5);
+    // A plain user may do neither.
+    const denied = await runCli(['audit', 'verify'], env);
+    expect(denied.status).toBe(1);
+    expect(denied.stderr).toContain('FORBIDDEN');
   }, 60_000);
 });

@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
+import type { ComplianceReport } from '../../security/compliance.js';
 import { rotateKeys } from '../../security/keyRotation.js';
-import { print, reportAndExit, withSystem } from '../context.js';
+import type { System } from '../../system.js';
+import { print, reportAndExit, viaServerOrDb, withSystem } from '../context.js';
 
-/** `bsm keys rotate`, `bsm audit verify`, `bsm compliance`: each exits 1 when something is wrong. */
+/**
+ * `bsm keys rotate` (database only: it rewrites ciphertexts), `bsm audit verify` and
+ * `bsm compliance` (database, or a server with --url): each exits 1 when something is wrong.
+ */
 export function registerDataProtectionCommands(program: Command): void {
   program
     .command('keys')
@@ -34,9 +39,13 @@ export function registerDataProtectionCommands(program: Command): void {
     .command('verify')
     .description('Walk the audit hash chain and report the first broken link (exit 1 when broken)')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean }, command: Command) => {
       try {
-        const result = await withSystem((s) => s.audit.verify());
+        const result = await viaServerOrDb(
+          command,
+          (api) => api.get<Awaited<ReturnType<System['audit']['verify']>>>('/api/audit/verify'),
+          (s) => s.audit.verify(),
+        );
         print(result, Boolean(o.json), () =>
           result.ok
             ? `audit chain intact: ${result.checked} row(s) verified`
@@ -52,9 +61,13 @@ export function registerDataProtectionCommands(program: Command): void {
     .command('compliance')
     .description('Security compliance checks with advice (exit 1 when a check fails)')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean }, command: Command) => {
       try {
-        const report = await withSystem((s) => s.compliance.run());
+        const report = await viaServerOrDb(
+          command,
+          (api) => api.get<ComplianceReport>('/api/security/compliance'),
+          (s) => s.compliance.run(),
+        );
         print(report, Boolean(o.json), () =>
           [
             ...report.checks.map(

@@ -2,10 +2,11 @@ import { stdin, stdout } from 'node:process';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { USER_ROLES, type User, type UserRole } from '../../domain.js';
+import { type Page, USER_ROLES, type User, type UserRole } from '../../domain.js';
 import { validation } from '../../errors.js';
 import { generatePassword } from '../../security/passwords.js';
-import { print, reportAndExit, withSystem } from '../context.js';
+import { query } from '../apiClient.js';
+import { print, reportAndExit, viaServerOrDb } from '../context.js';
 
 function line(u: User): string {
   return `${u.id}\t${u.username}\t${u.role}\t${u.isActive ? 'active' : 'inactive'}\t${u.email}`;
@@ -42,7 +43,11 @@ export function registerUserCommands(program: Command): void {
     .option('--password <password>', 'password (visible in shell history: prefer the prompt)')
     .option('--json', 'print JSON')
     .action(
-      async (username: string, o: { email: string; role: string; password?: string; json?: boolean }) => {
+      async (
+        username: string,
+        o: { email: string; role: string; password?: string; json?: boolean },
+        command: Command,
+      ) => {
         try {
           if (!USER_ROLES.includes(o.role as UserRole)) {
             throw validation(`--role must be one of ${USER_ROLES.join(', ')}`, { field: 'role' });
@@ -54,13 +59,20 @@ export function registerUserCommands(program: Command): void {
             generated = generatePassword();
             password = generated;
           }
-          const created = await withSystem((s) =>
-            s.security.accounts.create({
-              username,
-              email: o.email,
-              password: password as string,
-              role: o.role as UserRole,
-            }),
+          const body = { username, email: o.email, password: password as string, role: o.role as UserRole };
+          const created = await viaServerOrDb(
+            command,
+            (api) => api.post<User>('/api/users', body),
+            async (s) => {
+              const u = await s.security.accounts.create(body);
+              await s.audit.record({
+                action: 'user.create',
+                resourceType: 'user',
+                resourceId: u.id,
+                details: { username: u.username, role: u.role, via: 'cli' },
+              });
+              return u;
+            },
           );
           print({ ...created, ...(generated ? { generatedPassword: generated } : {}) }, Boolean(o.json), () =>
             [`created ${line(created)}`, ...(generated ? [`password (shown once): ${generated}`] : [])].join(
@@ -78,9 +90,13 @@ export function registerUserCommands(program: Command): void {
     .description('List users')
     .option('--role <role>')
     .option('--json', 'print JSON')
-    .action(async (o: { role?: UserRole; json?: boolean }) => {
+    .action(async (o: { role?: UserRole; json?: boolean }, command: Command) => {
       try {
-        const page = await withSystem((s) => s.repos.users.list({ role: o.role, limit: 500 }));
+        const page = await viaServerOrDb(
+          command,
+          (api) => api.get<Page<User>>(`/api/users${query({ role: o.role, limit: 500 })}`),
+          (s) => s.repos.users.list({ role: o.role, limit: 500 }),
+        );
         print(page, Boolean(o.json), () =>
           [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
         );
