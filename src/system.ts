@@ -110,11 +110,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const transport = config.redisUrl
       ? new RedisEventTransport(config.redisUrl, config.redisPrefix, logger)
       : undefined;
-    const cache = await createCacheService(config, logger, nodeId);
-    closers.push(() => cache.close());
     const events = new EventBus(nodeId, logger, transport);
-    await events.start();
     closers.push(() => events.stop());
+    // Both wait (at most 2 s each) for Redis: side by side, so a Redis outage costs start-up once.
+    const [cache] = await Promise.all([createCacheService(config, logger, nodeId), events.start()]);
+    closers.push(() => cache.close());
     const audit = new AuditService(db, logger);
     const crypto = new CryptoService(secrets.encryptionKey, config.encryptionKeys);
     const vault = createVault(config, repos.secrets, crypto);
