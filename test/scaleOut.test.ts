@@ -3,8 +3,8 @@
  * HTTP, two `bsm worker` processes run them; none is lost or run twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerDatabase, serverDatabaseUrl, serverRedisUrl, testRedisPrefix } from './helpers/db.js';
-import { BSM, type Child, spawnNode } from './helpers/processes.js';
+import { createServerDatabase, serverDatabaseUrl, serverRedisUrl } from './helpers/db.js';
+import { BSM, type Child, deploymentEnv, login, spawnNode, startApi } from './helpers/processes.js';
 import { connectSse } from './helpers/sse.js';
 
 const TASKS = 5_000;
@@ -22,25 +22,16 @@ describe.runIf(serverDatabaseUrl && serverRedisUrl)(
     beforeAll(async () => {
       database = await createServerDatabase();
       const env = {
-        DATABASE_URL: database.url,
-        REDIS_URL: serverRedisUrl!,
-        BSM_REDIS_PREFIX: testRedisPrefix(),
+        ...deploymentEnv(database.url, ADMIN_PASSWORD),
         BSM_MAX_CONCURRENT_TASKS: '20',
         BSM_POLL_INTERVAL_MS: '200',
         // One client submitting 5,000 tasks as fast as it can: not what the rate limiter is for.
         BSM_RATE_LIMIT_PER_MINUTE: '0',
-        BSM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       };
-      const api = spawnNode(BSM, ['serve', '--no-worker'], { ...env, PORT: '0', LOG_LEVEL: 'info' });
-      children.push(api);
-      const line = await api.waitFor(/API listening/);
-      base = JSON.parse(line).address;
-      const login = await fetch(`${base}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-      });
-      token = ((await login.json()) as { token: string }).token;
+      const api = await startApi(['--no-worker'], env);
+      children.push(api.child);
+      base = api.base;
+      token = await login(base, 'admin', ADMIN_PASSWORD);
       for (let i = 0; i < 2; i++) {
         const w = spawnNode(BSM, ['worker'], { ...env, LOG_LEVEL: 'info' });
         children.push(w);

@@ -3,10 +3,9 @@
  * keeps its own in-memory copy of what it read; an update through one is read fresh through the
  * other within a second.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerDatabase, serverDatabaseUrl, serverRedisUrl, testRedisPrefix } from '../helpers/db.js';
-import { BSM, type Child, spawnNode } from '../helpers/processes.js';
+import { createServerDatabase, serverDatabaseUrl, serverRedisUrl } from '../helpers/db.js';
+import { type Child, deploymentEnv, login, startApi } from '../helpers/processes.js';
 
 const ADMIN_PASSWORD = 'two-Process-admin-9';
 
@@ -17,28 +16,9 @@ describe.runIf(serverDatabaseUrl && serverRedisUrl)('two API processes sharing P
 
   beforeAll(async () => {
     database = await createServerDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: serverRedisUrl!,
-      BSM_REDIS_PREFIX: testRedisPrefix(),
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      BSM_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BSM_WORKER: 'false',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    for (let i = 0; i < 2; i++) {
-      const child = spawnNode(BSM, ['serve'], env);
-      const line = await child.waitFor(/API listening/, 30_000);
-      nodes.push({ child, base: JSON.parse(line).address });
-    }
-    const login = await fetch(`${nodes[0].base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    token = ((await login.json()) as { token: string }).token;
+    const env = { ...deploymentEnv(database.url, ADMIN_PASSWORD), BSM_WORKER: 'false' };
+    for (let i = 0; i < 2; i++) nodes.push(await startApi([], env));
+    token = await login(nodes[0].base, 'admin', ADMIN_PASSWORD);
   }, 90_000);
   afterAll(async () => {
     for (const { child } of nodes) await child.stop('SIGTERM');

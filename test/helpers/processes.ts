@@ -1,8 +1,10 @@
 /** Child processes for multi-node tests: `bsm worker`/`bsm serve` or the test worker script. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { serverRedisUrl, testRedisPrefix } from './db.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const BSM = path.join(root, 'dist/cli/index.js');
@@ -64,4 +66,40 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
       return exited;
     },
   };
+}
+
+/**
+ * What every process of one test deployment shares, as the README's scale-out recipe says: one
+ * PostgreSQL, one Redis prefix, the same secrets, and the first admin's password.
+ */
+export function deploymentEnv(databaseUrl: string, adminPassword: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: serverRedisUrl ?? '',
+    BSM_REDIS_PREFIX: testRedisPrefix(),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    BSM_ADMIN_PASSWORD: adminPassword,
+  };
+}
+
+/** Starts `bsm serve …` on a free port; resolves once it listens, with its base URL. */
+export async function startApi(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: Child; base: string }> {
+  const child = spawnNode(BSM, ['serve', ...args], { ...env, PORT: '0', LOG_LEVEL: 'info' });
+  const line = await child.waitFor(/API listening/, 30_000);
+  return { child, base: JSON.parse(line).address };
+}
+
+/** Logs in over HTTP; resolves with the access token. */
+export async function login(base: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`login failed: HTTP ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
 }
