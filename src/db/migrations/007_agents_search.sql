@@ -1,4 +1,4 @@
--- Ranked full-text search over agents (SPEC §3.2; left unimplemented in the seed). A stored generated column
+-- Ranked full-text search over agents (SPEC §3.2; a TODO in the seed). A stored generated column
 -- keeps the vector in step with every write; weights rank name > role, capabilities > description.
 ALTER TABLE agents ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('english', coalesce(name, '')), 'A') ||
