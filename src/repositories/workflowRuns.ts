@@ -4,8 +4,9 @@
  * advancing the same run never schedule a step twice.
  */
 import type { Queryable } from '../db/index.js';
+import type { Page, PageRequest } from '../domain.js';
 import { notFound } from '../errors.js';
-import { isUuid } from './sql.js';
+import { isUuid, pageBounds } from './sql.js';
 import type { WorkflowDefinition } from './workflows.js';
 
 export type WorkflowRunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -74,6 +75,20 @@ interface StepRow {
   completed_at: Date | null;
 }
 
+const toRunSummary = (row: RunRow): Omit<WorkflowRun, 'steps'> => ({
+  runId: row.id,
+  workflowId: row.workflow_handle,
+  workflowVersion: row.workflow_version,
+  status: row.status,
+  input: row.input,
+  output: row.output ?? null,
+  error: row.error,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  completedAt: row.completed_at,
+});
+
 const toStep = (row: StepRow): WorkflowRunStep => ({
   stepId: row.step_id,
   status: row.status,
@@ -136,21 +151,34 @@ export class WorkflowRunRepository {
       [runId],
     );
     if (!rows[0]) throw runNotFound();
-    const row = rows[0];
-    return {
-      runId: row.id,
-      workflowId: row.workflow_handle,
-      workflowVersion: row.workflow_version,
-      status: row.status,
-      input: row.input,
-      output: row.output ?? null,
-      error: row.error,
-      createdBy: row.created_by,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      completedAt: row.completed_at,
-      steps: await this.steps(runId),
-    };
+    return { ...toRunSummary(rows[0]), steps: await this.steps(runId) };
+  }
+
+  /**
+   * Runs newest first, without their steps (`find` has them). `createdBy` narrows to one owner's
+   * runs: a `user` lists only their own (SPEC §10).
+   */
+  async list(
+    filters: { workflowId?: string; status?: WorkflowRunStatus; createdBy?: string } & PageRequest,
+  ): Promise<Page<Omit<WorkflowRun, 'steps'>>> {
+    const { limit, offset } = pageBounds(filters);
+    const params = [filters.workflowId ?? null, filters.status ?? null, filters.createdBy ?? null];
+    const where = `WHERE ($1::varchar IS NULL OR w.workflow_id = $1)
+         AND ($2::varchar IS NULL OR r.status = $2)
+         AND ($3::uuid IS NULL OR r.created_by = $3)`;
+    const [page, count] = await Promise.all([
+      this.db.query<RunRow>(
+        `SELECT r.*, w.workflow_id AS workflow_handle
+           FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id ${where}
+          ORDER BY r.created_at DESC, r.id LIMIT $4 OFFSET $5`,
+        [...params, limit, offset],
+      ),
+      this.db.query<{ total: number }>(
+        `SELECT count(*)::int AS total FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id ${where}`,
+        params,
+      ),
+    ]);
+    return { items: page.rows.map(toRunSummary), total: count.rows[0]?.total ?? 0, limit, offset };
   }
 
   /** Locks the run row until the surrounding transaction ends; null when there is no such run. */

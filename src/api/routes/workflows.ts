@@ -1,9 +1,12 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { notFound } from '../../errors.js';
+import type { WorkflowRun, WorkflowRunStatus } from '../../repositories/workflowRuns.js';
 import type { NewWorkflow, WorkflowReplacement } from '../../repositories/workflows.js';
 import type { System } from '../../system.js';
 import { auditRequest } from '../audit.js';
 import { errorResponses, handleParam, pageOf, pageQuery } from '../schemas/common.js';
 import { workflowCreateBody, workflowReplaceBody, workflowRunBody } from '../schemas/workflows.js';
+import { ownerScope } from './tasks.js';
 
 const workflowRef = { $ref: 'Workflow#' } as const;
 const runRef = { $ref: 'WorkflowRun#' } as const;
@@ -17,6 +20,21 @@ const runParams = {
   properties: { runId: { type: 'string', minLength: 1, maxLength: 100 } },
   required: ['runId'],
 } as const;
+
+const RUN_STATUSES: WorkflowRunStatus[] = ['running', 'completed', 'failed', 'cancelled'];
+
+/**
+ * A run as the caller may see it: a `user` only their own (another's answers exactly like a
+ * missing one, SPEC §10); `viewer` and `admin` every run. Runs without an owner (started before
+ * owners were recorded, or by the CLI) are therefore visible to viewers and admins only.
+ */
+async function visibleRun(system: System, request: FastifyRequest, runId: string): Promise<WorkflowRun> {
+  const run = await system.repos.workflowRuns.find(runId);
+  const owner = ownerScope(request);
+  if (owner !== undefined && run.createdBy !== owner)
+    throw notFound('Workflow run', 'WORKFLOW_RUN_NOT_FOUND');
+  return run;
+}
 
 /** Workflow definitions (`/api/workflows`) and their runs (`/api/workflow-runs`), SPEC §7. */
 export const workflowRoutes: FastifyPluginAsync<{ system: System }> = async (app, { system }) => {
@@ -159,7 +177,31 @@ export const workflowRoutes: FastifyPluginAsync<{ system: System }> = async (app
         response: { 200: runRef, ...errorResponses },
       },
     },
-    (request) => system.repos.workflowRuns.find(request.params.runId),
+    (request) => visibleRun(system, request, request.params.runId),
+  );
+
+  app.get<{
+    Querystring: { workflowId?: string; status?: WorkflowRunStatus; limit: number; offset: number };
+  }>(
+    '/workflow-runs',
+    {
+      config: { access: 'workflow:view' },
+      schema: {
+        tags: ['workflows'],
+        summary: 'List runs newest first, without their steps (a user sees only their own)',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            workflowId: handleParam,
+            status: { type: 'string', enum: RUN_STATUSES },
+            ...pageQuery,
+          },
+        },
+        response: { 200: pageOf(runRef), ...errorResponses },
+      },
+    },
+    (request) => system.repos.workflowRuns.list({ ...request.query, createdBy: ownerScope(request) }),
   );
 
   app.post<{ Params: { runId: string } }>(
@@ -174,6 +216,7 @@ export const workflowRoutes: FastifyPluginAsync<{ system: System }> = async (app
       },
     },
     async (request) => {
+      await visibleRun(system, request, request.params.runId);
       const run = await system.workflowEngine.cancel(request.params.runId);
       await auditRequest(system.audit, request, {
         action: 'workflow.cancel',
