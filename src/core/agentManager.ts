@@ -1,4 +1,5 @@
 import { CACHE_KEYS, CACHE_TTL, type CacheService } from '../cache/cacheService.js';
+import { findSecretConfigKeys } from '../configSecrets.js';
 import type { Agent, AgentStatus, Page, PageRequest } from '../domain.js';
 import { AppError, validation } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -120,6 +121,16 @@ export class AgentManager {
         `modelProvider must be one of ${this.deps.providers().join(', ')}; got ${input.modelProvider}`,
         { field: 'modelProvider' },
       );
+    }
+    if (input.config !== undefined) {
+      const secrets = findSecretConfigKeys(input.config);
+      if (secrets.length) {
+        throw validation(
+          `${secrets.join(', ')} ${secrets.length > 1 ? 'name secrets' : 'names a secret'}: agent config is stored in plaintext, cached and shown to viewers. ` +
+            'Store the key in the vault (PUT /api/secrets/:name) and name that secret in modelKey.',
+          { field: secrets[0], keys: secrets },
+        );
+      }
     }
     if (input.actions) {
       const known = this.deps.actions();

@@ -1,3 +1,4 @@
+import { redactConfigSecrets } from '../configSecrets.js';
 import type { Queryable } from '../db/index.js';
 import type { Agent, AgentStatus, Page, PageRequest } from '../domain.js';
 import { conflict, notFound, translateDbError } from '../errors.js';
@@ -35,7 +36,8 @@ export function toAgent(row: AgentRow): Agent {
     status: row.status,
     capabilities: row.capabilities ?? [],
     actions: row.actions ?? [],
-    config: row.config ?? {},
+    // Rows written before secret-named keys were refused never show (or cache) those values.
+    config: redactConfigSecrets(row.config ?? {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     createdBy: row.created_by,

@@ -20,7 +20,7 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
       modelProvider: 'openai',
       modelName: 'test-model',
       actions: ['time.now'],
-      config: { baseUrl: h.chat.url, apiKey: 'test' },
+      config: { baseUrl: h.chat.url },
     });
     // Step one asks for a tool; step two answers with what the tool said.
     h.answer((body) => {

@@ -51,7 +51,7 @@ describe.runIf(serverDatabaseUrl)('a workflow run survives its worker being kill
         name: 'Thinker',
         role: 'r',
         modelProvider: 'openai',
-        config: { baseUrl: chat.url, apiKey: 'test' },
+        config: { baseUrl: chat.url },
       },
     ]) {
       expect((await inject({ method: 'POST', url: '/api/agents', payload: agent })).statusCode).toBe(201);

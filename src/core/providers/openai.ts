@@ -36,8 +36,9 @@ export class OpenAIProvider implements Provider {
 
   async run(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult> {
     const { agent, signal, tools } = ctx;
-    // Order: the agent's own config, then the key resolved for it (vault), then the environment.
-    const apiKey = configString(agent.config, 'apiKey') ?? ctx.apiKey ?? this.defaults.apiKey;
+    // The key resolved for the agent (vault, `modelKey`), then the environment. Never the agent's
+    // config: secret-named config keys are refused and redacted (SPEC §10).
+    const apiKey = ctx.apiKey ?? this.defaults.apiKey;
     const baseURL = configString(agent.config, 'baseUrl') ?? this.defaults.baseUrl;
     const client = new OpenAI({ apiKey: apiKey ?? 'not-needed', baseURL, maxRetries: 0 });
 

@@ -36,7 +36,7 @@ describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue
       name: 'Remote',
       role: 'r',
       modelProvider: 'openai',
-      config: { baseUrl: server.url, apiKey: 'test' },
+      config: { baseUrl: server.url },
     });
   });
   afterEach(async () => {
