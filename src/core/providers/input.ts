@@ -38,3 +38,22 @@ export function taskMessages(input: unknown): ChatMessage[] {
 
 /** Words, as the echo provider counts tokens. */
 export const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/**
+ * The operator's role prompt stays first (SPEC §10): a caller's `system` message is refused at
+ * submit unless the agent opts in with `config.allowSystemMessages: true` — and then it follows
+ * the role, never replaces it. Throws naming the first offending message.
+ */
+export function assertCallerSystemMessagesAllowed(
+  messages: readonly ChatMessage[],
+  agentConfig: Record<string, unknown>,
+): void {
+  if (agentConfig.allowSystemMessages === true) return;
+  const index = messages.findIndex((m) => m.role === 'system');
+  if (index >= 0) {
+    throw new InvalidTaskInputError(
+      `messages[${index}] has role "system": the agent's role is its system prompt; ` +
+        "send user messages, or set the agent's config.allowSystemMessages to true to add system messages after the role",
+    );
+  }
+}

@@ -46,9 +46,9 @@ export class OpenAIProvider implements Provider {
     const messages: ChatCompletionMessageParam[] = taskMessages(input).map((m) =>
       m.role === 'tool' ? { role: 'user', content: m.content } : { role: m.role, content: m.content },
     );
-    if (!messages.some((m) => m.role === 'system') && agent.role) {
-      messages.unshift({ role: 'system', content: agent.role });
-    }
+    // The operator's role is always the first system message; a caller's own system messages
+    // (only when the agent allows them, checked at submit) follow it (SPEC §10).
+    if (agent.role) messages.unshift({ role: 'system', content: agent.role });
     const toolDefs: ChatCompletionTool[] | undefined = tools?.definitions.length
       ? tools.definitions.map((t) => ({
           type: 'function',

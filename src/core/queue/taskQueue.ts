@@ -13,7 +13,11 @@ import type { Repositories } from '../../repositories/index.js';
 import { toTask } from '../../repositories/tasks.js';
 import type { AgentManager } from '../agentManager.js';
 import type { EventBus } from '../eventBus.js';
-import { InvalidTaskInputError, taskMessages } from '../providers/input.js';
+import {
+  assertCallerSystemMessagesAllowed,
+  InvalidTaskInputError,
+  taskMessages,
+} from '../providers/input.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChildTaskRequest, TaskRunner, ToolInvoker } from '../providers/types.js';
 import { type BackoffPolicy, ExponentialBackoff } from './backoff.js';
@@ -120,6 +124,7 @@ export class TaskQueue implements TaskRunner {
     let messages: ReturnType<typeof taskMessages>;
     try {
       messages = taskMessages(request.input);
+      assertCallerSystemMessagesAllowed(messages, agent.config);
     } catch (error) {
       if (error instanceof InvalidTaskInputError)
         throw validation(`input: ${error.message}`, { field: 'input' });
