@@ -10,6 +10,8 @@ export interface UserRow {
   password_hash: string;
   role: UserRole;
   is_active: boolean;
+  /** Set on a first admin with a generated password, cleared by any password change. */
+  must_change_password: boolean;
   last_login: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -41,6 +43,7 @@ export interface UserPatch {
   role?: UserRole;
   isActive?: boolean;
   passwordHash?: string;
+  mustChangePassword?: boolean;
 }
 
 const PATCHABLE: Readonly<Record<keyof UserPatch, ColumnSpec>> = {
@@ -48,6 +51,7 @@ const PATCHABLE: Readonly<Record<keyof UserPatch, ColumnSpec>> = {
   role: { column: 'role' },
   isActive: { column: 'is_active' },
   passwordHash: { column: 'password_hash' },
+  mustChangePassword: { column: 'must_change_password' },
 };
 
 const userNotFound = () => notFound('User', 'USER_NOT_FOUND');

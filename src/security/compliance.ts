@@ -43,7 +43,11 @@ export interface ComplianceDeps {
   vault: Vault;
 }
 
-/** Passwords people leave in place; an active admin whose hash verifies against one fails the check. */
+/**
+ * Passwords people leave in place. The password policy (12+ characters) refuses all of them, so
+ * they only catch hashes written around the application (imported users, SQL); the first-admin
+ * case the policy cannot see is the `must_change_password` flag.
+ */
 export const DEFAULT_PASSWORDS = [
   'admin',
   'password',
@@ -54,17 +58,6 @@ export const DEFAULT_PASSWORDS = [
   'password123',
   '12345678',
   'letmein',
-];
-
-/**
- * Column names the user code may use for "this admin was bootstrapped and has not changed the
- * generated password yet". Read only if present, so the check works whatever the users table holds.
- */
-const BOOTSTRAP_FLAG_COLUMNS = [
-  'must_change_password',
-  'password_change_required',
-  'is_bootstrap',
-  'bootstrap',
 ];
 
 /** A stored password hash we recognise: argon2 (PHC string) or bcrypt. */
@@ -147,16 +140,15 @@ export class ComplianceChecker {
 
   private async adminPassword(): Promise<Outcome> {
     const { db, config } = this.deps;
-    const columns = await userColumns(db);
-    const flag = BOOTSTRAP_FLAG_COLUMNS.find((c) => columns.has(c));
-    const active = columns.has('is_active') ? 'is_active IS NOT FALSE' : 'TRUE';
+    // `must_change_password` (migration 026) is set on a first admin created with a generated
+    // password and cleared by any password change.
     const { rows } = await db.query<{ username: string; password_hash: string | null; flagged: boolean }>(
-      `SELECT username, password_hash, ${flag ? `${flag} IS TRUE` : 'FALSE'} AS flagged
-         FROM users WHERE role = 'admin' AND ${active}`,
+      `SELECT username, password_hash, must_change_password AS flagged
+         FROM users WHERE role = 'admin' AND is_active IS NOT FALSE`,
     );
     const offenders: string[] = [];
     for (const admin of rows) {
-      if (admin.flagged) offenders.push(`${admin.username} (bootstrap password never changed)`);
+      if (admin.flagged) offenders.push(`${admin.username} (generated first password never changed)`);
       else if (await verifiesAgainstDefault(admin.password_hash, [...DEFAULT_PASSWORDS, admin.username])) {
         offenders.push(`${admin.username} (default password)`);
       }
@@ -167,7 +159,7 @@ export class ComplianceChecker {
     if (offenders.length) {
       return fail(
         `Admins at risk: ${offenders.join(', ')}`,
-        'Sign in as each listed admin and change the password (12+ characters, not a common one).',
+        'Sign in as each listed admin and change the password: PATCH /api/users/:id {"password":"…"} (12+ characters, not a common one).',
       );
     }
     return pass(`${rows.length} active admin(s), none with a default or bootstrap password`);
@@ -276,13 +268,6 @@ export class ComplianceChecker {
           'Set NODE_ENV=production: start-up then refuses missing or weak secrets.',
         );
   }
-}
-
-async function userColumns(db: Db): Promise<Set<string>> {
-  const { rows } = await db.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'users'`,
-  );
-  return new Set(rows.map((r) => r.column_name));
 }
 
 async function verifiesAgainstDefault(hash: string | null, candidates: string[]): Promise<boolean> {

@@ -84,6 +84,8 @@ export class UserAccounts {
       role: patch.role,
       isActive: patch.isActive,
       passwordHash,
+      // Any new password ends "still the generated one" (the compliance check reads the flag).
+      ...(passwordHash !== undefined ? { mustChangePassword: false } : {}),
     });
     if (passwordHash !== undefined || patch.isActive === false) {
       await repo.setTokenCutoff(id, Date.now());
@@ -116,12 +118,14 @@ export class UserAccounts {
     if ((await this.deps.repo.count()) > 0) return { created: false };
     const generatedPassword = admin.password ? undefined : generatePassword();
     try {
-      await this.create({
+      const user = await this.create({
         username: admin.username,
         email: admin.email,
         password: admin.password ?? (generatedPassword as string),
         role: 'admin',
       });
+      // A generated password was printed to a terminal: it must be changed (compliance fails until then).
+      if (generatedPassword) await this.deps.repo.update(user.id, { mustChangePassword: true });
     } catch (error) {
       if (error instanceof AppError && error.code === 'USER_EXISTS') return { created: false };
       if (error instanceof AppError) {

@@ -22,6 +22,8 @@ const SHIPPED: Record<string, string> = {
   '015_audit_chain': '7f6e0dd5a06bcf746262337d52875bd4b3e3ec3b3131c16704455ea0d9db6cad',
   '016_secrets': '006801f204dea93b5fa233eed0aa3dec8d0755be2470c015572bd4f0cd462776',
   '020_workflows': '31ea7a7199484530a5233604f32d3f508be4660f15ea7fcc77ced30e6dc35939',
+  '026_users_must_change_password': '7a3a97d5eeb0ea39ed7d9c56976ac1b2e3247e1e388e89b8917fe405f3856ae0',
+  '027_key_fingerprints': 'cf3fcfadbbb6021909703d4b56fa29f9b7b53cd80d0ab56b1226f9722666ebc8',
 };
 
 describe('shipped migrations', () => {
