@@ -30,6 +30,7 @@ import { AuditService } from './security/audit.js';
 import { ComplianceChecker } from './security/compliance.js';
 import { CryptoService } from './security/crypto.js';
 import { SecurityHub, type SecurityHubOptions } from './security/hub.js';
+import { verifyKeyFingerprints } from './security/keyFingerprints.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './security/passwords.js';
 import { detectPromptInjection } from './security/threats/promptInjection.js';
@@ -107,6 +108,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     if (options.migrate ?? true) await migrate(db, logger);
     const repos = createRepositories(db);
     const nodeId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    // Nodes sharing a server database must share keys; the embedded database has one node.
+    if (db.driver !== 'pglite') await verifyKeyFingerprints(db, config, secrets, nodeId);
     const transport = config.redisUrl
       ? new RedisEventTransport(config.redisUrl, config.redisPrefix, logger)
       : undefined;

@@ -89,6 +89,8 @@ describe.runIf(existsSync(CLI)).each(dbTargets)('bsm data-protection commands on
     } finally {
       await system.close();
     }
+    // The cluster now uses the new key: a node still on the old one would refuse to start.
+    env.ENCRYPTION_KEY = newKey;
   });
 
   it('`bsm compliance` exits 1 and prints advice when a check fails', async () => {

@@ -11,7 +11,7 @@ import { createSystem, type System } from '../../src/system.js';
 import { adminInject, type Inject } from '../helpers/auth.js';
 import { type ChatHandler, startChatServer } from '../helpers/chatServer.js';
 import { createServerDatabase, quietLogger, serverDatabaseUrl, testConfig } from '../helpers/db.js';
-import { type Child, spawnNode, TEST_WORKER } from '../helpers/processes.js';
+import { type Child, clusterSecrets, spawnNode, TEST_WORKER } from '../helpers/processes.js';
 
 describe.runIf(serverDatabaseUrl)('a workflow run survives its worker being killed', () => {
   let database: Awaited<ReturnType<typeof createServerDatabase>>;
@@ -21,10 +21,12 @@ describe.runIf(serverDatabaseUrl)('a workflow run survives its worker being kill
   let chat: Awaited<ReturnType<typeof startChatServer>>;
   let handler: ChatHandler = () => ({ content: 'unused' });
   const children: Child[] = [];
+  const secrets = clusterSecrets();
 
   // TEST_LEASE_MS: a killed worker's lease expires after a second instead of 30.
   const worker = async () => {
     const child = spawnNode(TEST_WORKER, [], {
+      ...secrets,
       DATABASE_URL: database.url,
       BSM_POLL_INTERVAL_MS: '100',
       TEST_LEASE_MS: '1000',
@@ -37,7 +39,7 @@ describe.runIf(serverDatabaseUrl)('a workflow run survives its worker being kill
   beforeAll(async () => {
     database = await createServerDatabase();
     chat = await startChatServer((...args) => handler(...args));
-    system = await createSystem(testConfig({ DATABASE_URL: database.url }), {
+    system = await createSystem(testConfig({ ...secrets, DATABASE_URL: database.url }), {
       logger: quietLogger,
       worker: false,
     });

@@ -77,10 +77,17 @@ export function deploymentEnv(databaseUrl: string, adminPassword: string): Recor
     DATABASE_URL: databaseUrl,
     REDIS_URL: serverRedisUrl ?? '',
     BSM_REDIS_PREFIX: testRedisPrefix(),
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    ...clusterSecrets(),
     BSM_ADMIN_PASSWORD: adminPassword,
   };
+}
+
+/**
+ * Fresh keys for every node of one test deployment: nodes with different keys refuse to start
+ * on a shared database (SPEC §10, key fingerprints).
+ */
+export function clusterSecrets(): { JWT_SECRET: string; ENCRYPTION_KEY: string } {
+  return { JWT_SECRET: randomBytes(32).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('hex') };
 }
 
 /** Starts `bsm serve …` on a free port; resolves once it listens, with its base URL. */

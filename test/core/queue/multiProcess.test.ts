@@ -7,7 +7,7 @@ import type { System } from '../../../src/system.js';
 import { createSystem } from '../../../src/system.js';
 import { type ChatHandler, startChatServer } from '../../helpers/chatServer.js';
 import { createServerDatabase, quietLogger, serverDatabaseUrl, testConfig } from '../../helpers/db.js';
-import { BSM, type Child, spawnNode, TEST_WORKER } from '../../helpers/processes.js';
+import { BSM, type Child, clusterSecrets, spawnNode, TEST_WORKER } from '../../helpers/processes.js';
 
 describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue', () => {
   let database: Awaited<ReturnType<typeof createServerDatabase>>;
@@ -15,9 +15,11 @@ describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue
   let server: Awaited<ReturnType<typeof startChatServer>>;
   let handler: ChatHandler = () => ({ content: 'ok' });
   const children: Child[] = [];
+  const secrets = clusterSecrets();
 
   const worker = (env: Record<string, string> = {}) => {
     const child = spawnNode(TEST_WORKER, [], {
+      ...secrets,
       DATABASE_URL: database.url,
       BSM_POLL_INTERVAL_MS: '100',
       BSM_MAX_CONCURRENT_TASKS: '10',
@@ -30,7 +32,9 @@ describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue
   beforeAll(async () => {
     database = await createServerDatabase();
     server = await startChatServer((...args) => handler(...args));
-    system = await createSystem(testConfig({ DATABASE_URL: database.url }), { logger: quietLogger });
+    system = await createSystem(testConfig({ ...secrets, DATABASE_URL: database.url }), {
+      logger: quietLogger,
+    });
     await system.agents.create({
       agentId: 'remote',
       name: 'Remote',
@@ -122,7 +126,7 @@ describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue
   it('lets `bsm worker` finish its running task on SIGTERM before it exits', async () => {
     handler = () => ({ content: 'drained', delayMs: 1_000 });
     const { task } = await system.queue.submit({ agentId: 'remote', input: { prompt: 'drain me' } });
-    const child = spawnNode(BSM, ['worker'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+    const child = spawnNode(BSM, ['worker'], { ...secrets, DATABASE_URL: database.url, LOG_LEVEL: 'info' });
     children.push(child);
     await child.waitFor(/worker running/);
     const deadline = Date.now() + 10_000;
