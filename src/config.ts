@@ -3,6 +3,7 @@
  * A bad value throws a ConfigError whose message is one line naming the variable.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 
@@ -55,6 +56,8 @@ export interface Config {
   cliUrl: string | undefined;
   /** For the CLI: access token or API key sent to `cliUrl` (`--token` overrides). */
   cliToken: string | undefined;
+  /** For the CLI: where `bsm login` keeps sessions (`$XDG_CONFIG_HOME/bsm/credentials.json`). */
+  cliCredentialsFile: string;
   corsOrigins: string[];
   trustProxy: boolean;
   bodyLimitBytes: number;
@@ -175,6 +178,11 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.METRICS_TOKEN || undefined,
     cliUrl: url(env, 'BSM_URL', ['http:', 'https:']),
     cliToken: env.BSM_TOKEN || undefined,
+    cliCredentialsFile: path.join(
+      env.XDG_CONFIG_HOME?.trim() || path.join(env.HOME?.trim() || homedir(), '.config'),
+      'bsm',
+      'credentials.json',
+    ),
     corsOrigins: list(env, 'BSM_CORS_ORIGINS'),
     trustProxy: bool(env, 'BSM_TRUST_PROXY', false),
     bodyLimitBytes: int(env, 'BSM_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),

@@ -1,19 +1,35 @@
 import { AppError } from '../errors.js';
+import type { TokenSource } from './credentials.js';
 
 /**
- * The CLI's way to a running server (`--url`, `--token`): JSON over HTTP, errors from the SPEC §7
- * envelope turned back into AppErrors so commands report them as they do locally.
+ * The CLI's way to a running server (`--url`, `--token`, or a session saved by `bsm login`): JSON
+ * over HTTP, errors from the SPEC §7 envelope turned back into AppErrors so commands report them
+ * as they do locally. A saved session's token is refreshed once when the server refuses it.
  */
 export class ApiClient {
   constructor(
-    private readonly baseUrl: string,
-    private readonly token: string | undefined,
+    readonly baseUrl: string,
+    private readonly auth: string | TokenSource | undefined,
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const auth = this.auth;
+    if (auth === undefined || typeof auth === 'string') return this.send<T>(method, path, body, auth);
+    const token = await auth.token();
+    try {
+      return await this.send<T>(method, path, body, token);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode !== 401) throw error;
+      const fresh = await auth.refresh();
+      if (!fresh) throw error;
+      return this.send<T>(method, path, body, fresh);
+    }
+  }
+
+  private async send<T>(method: string, path: string, body: unknown, token: string | undefined): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (token) headers.authorization = `Bearer ${token}`;
     let res: Response;
     try {
       res = await fetch(new URL(path, this.baseUrl), {

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { type Config, ConfigError, environmentWithDotenv, loadConfig } from '../config.js';
+import { lockHolder } from '../db/dataDirLock.js';
 import { MigrationError } from '../db/migrate.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createSystem, type System, type SystemOptions } from '../system.js';
 import { ApiClient } from './apiClient.js';
+import { CredentialStore } from './credentials.js';
 
 export function cliConfig(): Config {
   return loadConfig(environmentWithDotenv());
@@ -39,14 +41,25 @@ export function reportAndExit(error: unknown): never {
 }
 
 /**
- * The server to talk to, when the command should go over HTTP: `--url`/`--token` (global options)
- * or `BSM_URL`/`BSM_TOKEN`. Undefined → the command opens the database itself.
+ * The server to talk to, when the command should go over HTTP, in this order: `--url` (or
+ * `BSM_URL`) with `--token` (or `BSM_TOKEN`) or the session `bsm login` saved for it; the
+ * `bsm serve` holding the embedded database, when logged in there; the server last logged in to.
+ * Undefined → the command opens the database itself (and stops, naming the holder and what to
+ * run, when another process has the embedded database open).
  */
 export function remoteClient(command: Command): ApiClient | undefined {
   const opts = command.optsWithGlobals() as { url?: string; token?: string };
   const config = cliConfig();
+  const store = new CredentialStore(config.cliCredentialsFile);
+  const token = opts.token ?? config.cliToken;
   const url = opts.url ?? config.cliUrl;
-  return url ? new ApiClient(url, opts.token ?? config.cliToken) : undefined;
+  if (url) return new ApiClient(url, token ?? (store.get(url) ? store.tokenSource(url) : undefined));
+  if (!config.databaseUrl) {
+    const server = lockHolder(config.dataDir)?.url;
+    if (server && store.get(server)) return new ApiClient(server, token ?? store.tokenSource(server));
+  }
+  const current = store.current();
+  return current ? new ApiClient(current.url, token ?? store.tokenSource(current.url)) : undefined;
 }
 
 /** Runs a command either against a server (when one is configured) or against the database. */

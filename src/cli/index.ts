@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
+import { registerLoginCommands } from './commands/login.js';
 import { serve } from './commands/serve.js';
 import { registerTaskCommands } from './commands/task.js';
 import { registerUserCommands } from './commands/user.js';
@@ -13,8 +14,14 @@ import { print, reportAndExit, withSystem } from './context.js';
 const program = new Command('bsm')
   .description('BSM-AgentOS: control plane for AI agents')
   .version('0.1.0')
-  .option('--url <url>', 'talk to this server instead of the database (or BSM_URL)')
-  .option('--token <token>', 'access token or API key for --url (or BSM_TOKEN)');
+  .option(
+    '--url <url>',
+    'talk to this server instead of the database (or BSM_URL; after bsm login, optional)',
+  )
+  .option(
+    '--token <token>',
+    'access token or API key for --url (or BSM_TOKEN; bsm login saves a session instead)',
+  );
 
 program
   .command('serve')
@@ -56,6 +63,7 @@ program
     }
   });
 
+registerLoginCommands(program);
 registerAgentCommands(program);
 registerDataProtectionCommands(program);
 registerWorkflowCommands(program);

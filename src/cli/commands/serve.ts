@@ -1,4 +1,5 @@
 import { buildApp } from '../../api/app.js';
+import { recordServerUrl } from '../../db/dataDirLock.js';
 import { createLogger, type Logger } from '../../logger.js';
 import { createSystem } from '../../system.js';
 import { cliConfig } from '../context.js';
@@ -30,6 +31,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     await system.close();
   });
   const address = await app.listen({ port: config.port, host: config.host });
+  // Other `bsm` commands on this data directory read where to send their requests (SPEC §10).
+  if (system.db.driver === 'pglite') recordServerUrl(config.dataDir, address);
   logger.info(
     { address, database: system.db.driver, worker: system.queue.workerRunning },
     'BSM-AgentOS API listening',

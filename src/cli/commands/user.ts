@@ -1,35 +1,14 @@
-import { stdin, stdout } from 'node:process';
-import { createInterface } from 'node:readline/promises';
-import { Writable } from 'node:stream';
+import { stdin } from 'node:process';
 import type { Command } from 'commander';
 import { type Page, USER_ROLES, type User, type UserRole } from '../../domain.js';
 import { validation } from '../../errors.js';
 import { generatePassword } from '../../security/passwords.js';
 import { query } from '../apiClient.js';
 import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { promptPassword } from '../prompt.js';
 
 function line(u: User): string {
   return `${u.id}\t${u.username}\t${u.role}\t${u.isActive ? 'active' : 'inactive'}\t${u.email}`;
-}
-
-/** Reads a password without echoing it (a TTY only). */
-async function promptPassword(question: string): Promise<string> {
-  let muted = false;
-  const output = new Writable({
-    write(chunk, _encoding, done) {
-      if (!muted) stdout.write(chunk);
-      done();
-    },
-  });
-  const rl = createInterface({ input: stdin, output, terminal: true });
-  try {
-    const answer = rl.question(question);
-    muted = true;
-    return await answer;
-  } finally {
-    rl.close();
-    stdout.write('\n');
-  }
 }
 
 export function registerUserCommands(program: Command): void {
