@@ -14,6 +14,7 @@ interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: test answers are read field by field
   json(): any;
 }
 
