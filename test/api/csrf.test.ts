@@ -151,7 +151,12 @@ describe.each(dbTargets)('cookie session and CSRF on %s', (target) => {
       '/api/auth/logout',
     ];
     for (const path of attempts) {
-      for (const headers of [{ origin: FOREIGN }, { referer: `${FOREIGN}/page` }, {}, { origin: 'null' }]) {
+      for (const headers of [
+        { origin: FOREIGN },
+        { referer: `${FOREIGN}/page` },
+        {},
+        { origin: 'null' },
+      ] as Record<string, string>[]) {
         const res = await send('POST', path, { cookie, ...headers });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(res.json().error.code).toBe('CSRF_REJECTED');
