@@ -11,8 +11,15 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { errorBody } from './errorHandler.js';
 
-/** dist/api/console.js → dist/ui (the build writes the console next to the compiled server). */
-export const CONSOLE_DIR = fileURLToPath(new URL('../ui/', import.meta.url));
+/**
+ * Where the build put the console: beside the compiled server (dist/api/console.js → dist/ui), or
+ * from the TypeScript source (tests) the same dist/ui.
+ */
+export const CONSOLE_DIR =
+  [new URL('../ui/', import.meta.url), new URL('../../dist/ui/', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(path.join(dir, 'index.html'))) ??
+  fileURLToPath(new URL('../ui/', import.meta.url));
 
 export const CONSOLE_CSP = [
   "default-src 'self'",
@@ -68,11 +75,16 @@ export const consoleRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, o
         .status(503)
         .send(errorBody('CONSOLE_NOT_BUILT', 'The web console is not built: run `npm run build`'));
     }
-    return reply
-      .header('content-security-policy', CONSOLE_CSP)
-      .header('cache-control', 'no-cache')
-      .type(index.type)
-      .send(index.body);
+    return (
+      reply
+        .header('content-security-policy', CONSOLE_CSP)
+        // The API's `no-referrer` would make the browser send `Origin: null` on the console's own
+        // writes, which the CSRF check refuses; same-origin keeps both Origin and Referer ours only.
+        .header('referrer-policy', 'same-origin')
+        .header('cache-control', 'no-cache')
+        .type(index.type)
+        .send(index.body)
+    );
   };
 
   const hidden = { hide: true } as const;
