@@ -1,4 +1,5 @@
-// `npm start` on a fresh checkout: build once when dist/ is missing or older than src/.
+// `npm start` on a fresh checkout: build once when dist/ is missing or older than its sources
+// (the server in src/, the console in ui/).
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,8 @@ function newest(dir) {
   return latest;
 }
 
-const entry = 'dist/cli/index.js';
-if (!existsSync(entry) || statSync(entry).mtimeMs < newest('src')) {
+const stale = (output, source) => !existsSync(output) || statSync(output).mtimeMs < newest(source);
+if (stale('dist/cli/index.js', 'src') || stale('dist/ui/index.html', 'ui')) {
   console.error('bsm: building (first start or sources changed)…');
   execSync('npm run build', { stdio: 'inherit' });
 }

@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { User } from '../domain.js';
 import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
+import { consoleRoutes } from './console.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
@@ -20,6 +21,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { secretRoutes } from './routes/secrets.js';
+import { taskRetryRoutes } from './routes/taskRetry.js';
 import { taskRoutes } from './routes/tasks.js';
 import { threatRoutes } from './routes/threats.js';
 import { userRoutes } from './routes/users.js';
@@ -213,7 +215,9 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(workflowRoutes, { prefix: '/api', system });
   await app.register(agentRunRoutes, { prefix: '/api/agents', system });
   await app.register(taskRoutes, { prefix: '/api/tasks', system });
+  await app.register(taskRetryRoutes, { prefix: '/api/tasks', system });
   await app.register(engineRoutes, { prefix: '/api/engine', system });
+  await app.register(consoleRoutes);
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

@@ -73,6 +73,11 @@ export interface TaskFilters extends PageRequest {
   agentId?: string;
   /** Only tasks this user submitted (a `user` sees only their own). */
   createdBy?: string;
+  /** Children of this task (tasks.id). */
+  parentTaskId?: string;
+  /** Created at or after / before (ISO timestamps). */
+  from?: string;
+  to?: string;
 }
 
 const taskNotFound = () => notFound('Task', 'TASK_NOT_FOUND');
@@ -128,7 +133,10 @@ export class TaskRepository {
     const where = new Where()
       .add('status = ?', filters.status)
       .add('agent_id = ?', filters.agentId)
-      .add('created_by = ?', filters.createdBy);
+      .add('created_by = ?', filters.createdBy)
+      .add('parent_task_id = ?', filters.parentTaskId)
+      .add('created_at >= ?::timestamptz', filters.from)
+      .add('created_at < ?::timestamptz', filters.to);
     return selectPage(this.db, 'tasks', where, 'created_at DESC, id', filters, toTask);
   }
 

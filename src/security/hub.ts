@@ -98,6 +98,7 @@ export class SecurityHub {
       rateLimiter: this.rateLimiter,
       threats: this.threats,
       audit,
+      trustedOrigins: config.corsOrigins,
     });
   }
 

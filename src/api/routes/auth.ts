@@ -4,6 +4,7 @@ import type { System } from '../../system.js';
 import { auditRequest } from '../audit.js';
 import { errorResponses } from '../schemas/common.js';
 import { apiKeyCreateBody, loginBody, refreshBody, registerBody, tokenPairSchema } from '../schemas/users.js';
+import { clearSessionCookie, setSessionCookie } from '../sessionCookie.js';
 
 const userRef = { $ref: 'User#' } as const;
 const apiKeyRef = { $ref: 'ApiKey#' } as const;
@@ -13,7 +14,7 @@ const lockResponses = { 423: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as co
 export const authRoutes: FastifyPluginAsync<{ system: System }> = async (app, { system }) => {
   const { security, audit } = system;
 
-  app.post<{ Body: { username: string; password: string } }>(
+  app.post<{ Body: { username: string; password: string; cookie?: boolean } }>(
     '/login',
     {
       config: { access: 'public' },
@@ -25,10 +26,14 @@ export const authRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
         response: { 200: tokenPairSchema, ...errorResponses, ...lockResponses },
       },
     },
-    (request) => security.auth.login(request, request.body.username, request.body.password),
+    async (request, reply) => {
+      const result = await security.auth.login(request, request.body.username, request.body.password);
+      if (request.body.cookie) setSessionCookie(request, reply, result.token, result.expiresIn);
+      return result;
+    },
   );
 
-  app.post<{ Body: { refreshToken: string } }>(
+  app.post<{ Body: { refreshToken: string; cookie?: boolean } }>(
     '/refresh',
     {
       config: { access: 'public' },
@@ -40,7 +45,11 @@ export const authRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
         response: { 200: tokenPairSchema, ...errorResponses },
       },
     },
-    (request) => security.auth.refresh(request, request.body.refreshToken),
+    async (request, reply) => {
+      const result = await security.auth.refresh(request, request.body.refreshToken);
+      if (request.body.cookie) setSessionCookie(request, reply, result.token, result.expiresIn);
+      return result;
+    },
   );
 
   app.post(
@@ -55,6 +64,7 @@ export const authRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
     },
     async (request, reply) => {
       await security.auth.logout(request);
+      clearSessionCookie(request, reply);
       return reply.status(204).send();
     },
   );

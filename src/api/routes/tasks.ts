@@ -55,7 +55,17 @@ export const taskRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
     },
   );
 
-  app.get<{ Querystring: { status?: TaskStatus; agentId?: string; limit: number; offset: number } }>(
+  app.get<{
+    Querystring: {
+      status?: TaskStatus;
+      agentId?: string;
+      parentTaskId?: string;
+      from?: string;
+      to?: string;
+      limit: number;
+      offset: number;
+    };
+  }>(
     '',
     {
       config: { access: 'task:view' },
@@ -68,6 +78,9 @@ export const taskRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
           properties: {
             status: { type: 'string', enum: TASK_STATUSES },
             agentId: { type: 'string', minLength: 1, maxLength: 100 },
+            parentTaskId: { type: 'string', format: 'uuid', description: 'children of this task (its `id`)' },
+            from: { type: 'string', format: 'date-time', description: 'created at or after' },
+            to: { type: 'string', format: 'date-time', description: 'created before' },
             ...pageQuery,
           },
         },

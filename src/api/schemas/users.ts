@@ -54,11 +54,17 @@ export const threatSchema = {
   },
 } as const;
 
+/** The console asks for its session as the HttpOnly `token` cookie (SPEC §13). */
+const sessionCookie = {
+  type: 'boolean',
+  description: 'Also set the access token as the HttpOnly `token` cookie (what the web console uses)',
+} as const;
+
 export const loginBody = {
   type: 'object',
   additionalProperties: false,
   required: ['username', 'password'],
-  properties: { username: { type: 'string', minLength: 1, maxLength: 255 }, password },
+  properties: { username: { type: 'string', minLength: 1, maxLength: 255 }, password, cookie: sessionCookie },
 } as const;
 
 export const tokenPairSchema = {
@@ -75,7 +81,7 @@ export const refreshBody = {
   type: 'object',
   additionalProperties: false,
   required: ['refreshToken'],
-  properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 200 }, cookie: sessionCookie },
 } as const;
 
 export const registerBody = {

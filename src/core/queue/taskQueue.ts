@@ -24,6 +24,7 @@ import { type BackoffPolicy, ExponentialBackoff } from './backoff.js';
 import { QueueMetrics } from './metrics.js';
 import { cancelTask } from './sql/cancelTask.js';
 import { insertTask } from './sql/insertTask.js';
+import { type RetriedRow, retryTasks } from './sql/retryTasks.js';
 import { TaskWorker } from './worker.js';
 
 export interface SubmitRequest {
@@ -72,6 +73,7 @@ export interface TaskQueueDeps {
 
 const AGENT_CACHE_MS = 5_000;
 const isTerminal = (status: TaskStatus) => TERMINAL_TASK_STATUSES.includes(status);
+const RETRYABLE = ['failed', 'cancelled'] as const;
 
 export class TaskQueue implements TaskRunner {
   readonly metrics = new QueueMetrics();
@@ -202,6 +204,57 @@ export class TaskQueue implements TaskRunner {
     return updated;
   }
 
+  /**
+   * Puts one failed or cancelled task back to `pending` with a fresh attempt budget (SPEC §13);
+   * 409 TASK_NOT_RETRYABLE in any other state.
+   */
+  async retry(taskId: string): Promise<Task> {
+    const task = await this.deps.repos.tasks.findByTaskId(taskId);
+    const [row] = await retryTasks(this.deps.db, { id: task.id, statuses: RETRYABLE });
+    if (!row) {
+      const now = await this.deps.repos.tasks.findById(task.id);
+      throw new AppError(
+        `Task ${taskId} is ${now.status}: only failed or cancelled tasks can be retried`,
+        409,
+        'TASK_NOT_RETRYABLE',
+        {
+          status: now.status,
+        },
+      );
+    }
+    this.announceRetried([row]);
+    return this.get(taskId);
+  }
+
+  /** Retries every task in `status` matching the filters; answers how many went back to the queue. */
+  async retryMatching(filters: {
+    status: 'failed' | 'cancelled';
+    agentId?: string;
+    createdBy?: string;
+    from?: string;
+    to?: string;
+  }): Promise<number> {
+    let agentUuid: string | undefined;
+    if (filters.agentId) {
+      const agent = await this.deps.agents.get(filters.agentId).catch(() => undefined);
+      if (!agent) return 0;
+      agentUuid = agent.id;
+    }
+    const rows = await retryTasks(this.deps.db, { ...filters, statuses: [filters.status], agentUuid });
+    this.announceRetried(rows);
+    return rows.length;
+  }
+
+  private announceRetried(rows: RetriedRow[]): void {
+    for (const row of rows) {
+      this.deps.events.emit(
+        'task:retry',
+        { taskId: row.task_id, status: 'pending', attempt: 0, manual: true },
+        { taskId: row.task_id, ownerId: row.created_by },
+      );
+    }
+  }
+
   get(taskId: string): Promise<Task> {
     return this.deps.repos.tasks.findByTaskId(taskId);
   }
@@ -210,6 +263,9 @@ export class TaskQueue implements TaskRunner {
     status?: TaskStatus;
     agentId?: string;
     createdBy?: string;
+    parentTaskId?: string;
+    from?: string;
+    to?: string;
     limit?: number;
     offset?: number;
   }): Promise<Page<Task>> {

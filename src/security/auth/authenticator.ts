@@ -32,16 +32,24 @@ interface CachedUser {
 }
 
 export function extractCredential(request: FastifyRequest): string | undefined {
+  return locateCredential(request)?.value;
+}
+
+/** The credential and where it came from: the cookie is the one a browser sends by itself (CSRF). */
+export function locateCredential(
+  request: FastifyRequest,
+): { value: string; from: 'header' | 'cookie' } | undefined {
   const auth = request.headers.authorization;
   if (typeof auth === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (match) return match[1];
+    if (match) return { value: match[1], from: 'header' };
   }
   const header = request.headers['x-auth-token'];
-  if (typeof header === 'string' && header.trim()) return header.trim();
+  if (typeof header === 'string' && header.trim()) return { value: header.trim(), from: 'header' };
   const cookie = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies
     ?.token;
-  return cookie?.trim() || undefined;
+  const value = cookie?.trim();
+  return value ? { value, from: 'cookie' } : undefined;
 }
 
 export class Authenticator {

@@ -10,7 +10,8 @@ import { hasPermission } from '../permissions.js';
 import type { RateLimiter, RateScope } from '../rateLimit.js';
 import { type AccessCheck, requestContext } from '../requestContext.js';
 import type { ThreatDetector } from '../threats/detector.js';
-import { type Authenticator, extractCredential, type Principal } from './authenticator.js';
+import { type Authenticator, locateCredential, type Principal } from './authenticator.js';
+import { assertSameOrigin } from './csrf.js';
 import { unauthenticated } from './tokens.js';
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export interface GuardDeps {
   rateLimiter: RateLimiter;
   threats: ThreatDetector;
   audit: AuditService;
+  /** Origins besides our own whose pages may send cookie-authenticated changes (BSM_CORS_ORIGINS). */
+  trustedOrigins?: readonly string[];
 }
 
 export function createGuard(deps: GuardDeps): AccessCheck {
@@ -43,9 +46,10 @@ export function createGuard(deps: GuardDeps): AccessCheck {
   return async (request, access) => {
     if (!UNLIMITED.test(request.routeOptions.url ?? '')) await limit(request, 'ip', request.ip);
     if (access === 'public') return;
-    const credential = extractCredential(request);
+    const credential = locateCredential(request);
     if (!credential) throw unauthenticated();
-    const principal = await deps.authenticator.authenticate(credential);
+    if (credential.from === 'cookie') assertSameOrigin(request, deps.trustedOrigins ?? []);
+    const principal = await deps.authenticator.authenticate(credential.value);
     request.user = principal.user;
     request.principal = principal;
     await limit(request, 'user', principal.user.id);
