@@ -46,13 +46,16 @@ export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'fail
 export interface Task {
   id: string;
   taskId: string;
-  /** UUID of the agent (agents.id). */
+  /** The agent's human handle (`legal-reviewer`); kept after the agent is deleted. */
   agentId: string | null;
+  /** agents.id (UUID); null once the agent is deleted. */
+  agentUuid: string | null;
   type: string;
   status: TaskStatus;
   priority: number;
-  input: unknown;
-  output: unknown;
+  input: Record<string, unknown>;
+  /** `{text, toolCalls?, usage}` once completed; null before. */
+  output: Record<string, unknown> | null;
   error: string | null;
   metadata: Record<string, unknown>;
   startedAt: Date | null;
@@ -127,10 +130,17 @@ export type ExecutionStatus = 'success' | 'failure' | 'timeout';
 export interface Execution {
   id: string;
   executionId: string;
+  /** The agent's human handle, as on the task. */
   agentId: string | null;
+  /** agents.id (UUID). */
+  agentUuid: string | null;
+  /** The task's human id (`taskId`), as clients know it. */
   taskId: string | null;
-  input: string;
-  output: string | null;
+  /** tasks.id (UUID). */
+  taskUuid: string | null;
+  input: Record<string, unknown>;
+  /** `{text}`: the attempt's answer; null when it failed. */
+  output: Record<string, unknown> | null;
   tokensUsed: number | null;
   executionTimeMs: number | null;
   status: ExecutionStatus;

@@ -1,78 +1,132 @@
 /**
- * Metrics for `GET /metrics` (Prometheus text). HTTP traffic is measured here with prom-client;
- * every other component (queue, cache, events, security…) registers a source whose numbers are
- * read at scrape time, so nothing is counted twice and no component depends on Prometheus.
+ * The one Prometheus registry of a process (`GET /metrics`), by the book (SPEC §14): every series
+ * is a prom-client metric with HELP and TYPE, names are `bsm_` + snake_case, counters end in
+ * `_total`, durations are `_seconds` histograms. Nothing here formats text by hand.
+ *
+ * The pattern for a component (queue, cache, events, security, audit…): a `registerXMetrics`
+ * function in the component's folder creates its metrics through `counter`/`gauge`/`histogram`
+ * below and is called once from system.ts. Values the component already keeps are read at scrape
+ * time by a `collect` callback (`counterFrom`, or a gauge's `collect`); durations are observed
+ * into a histogram as they happen. A scrape never counts table rows (SPEC §15: the same cost at
+ * 10 rows and 10 million) — use a bounded count or a planner estimate (repositories/taskCounts.ts).
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import {
+  Counter,
+  type CounterConfiguration,
+  collectDefaultMetrics,
+  Gauge,
+  type GaugeConfiguration,
+  Histogram,
+  type HistogramConfiguration,
+  Registry,
+} from 'prom-client';
 
-/** Any object whose numeric leaves are metrics (nested objects allowed). */
-export type MetricSource = () => object | Promise<object>;
+const NAME_RE = /^bsm_[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
-const NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Seconds, from 1 ms to 60 s: HTTP requests, queue waits, model and tool calls. */
+export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+type Config<C> = Omit<C, 'registers'>;
 
 export class MetricsRegistry {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
-  private readonly sources = new Map<string, MetricSource>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'bsm_' });
-    this.httpRequests = new Counter({
+    // prom-client names three gauges `…_total`, which promtool rejects: one gauge by type instead.
+    for (const name of ['active_handles', 'active_requests', 'active_resources']) {
+      this.registry.removeSingleMetric(`bsm_nodejs_${name}`);
+      this.registry.removeSingleMetric(`bsm_nodejs_${name}_total`);
+    }
+    this.gauge({
+      name: 'bsm_nodejs_active_resources',
+      help: 'Resources keeping the event loop alive (sockets, timers…), by type',
+      labelNames: ['type'],
+      collect() {
+        this.reset();
+        const byType = new Map<string, number>();
+        for (const type of process.getActiveResourcesInfo()) byType.set(type, (byType.get(type) ?? 0) + 1);
+        for (const [type, n] of byType) this.set({ type }, n);
+      },
+    });
+    this.httpRequests = this.counter({
       name: 'bsm_http_requests_total',
       help: 'HTTP requests by method, route pattern and status code',
       labelNames: ['method', 'route', 'status'],
-      registers: [this.registry],
     });
-    this.httpDuration = new Histogram({
+    this.httpDuration = this.histogram({
       name: 'bsm_http_request_duration_seconds',
       help: 'HTTP request duration by method and route pattern',
       labelNames: ['method', 'route'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [this.registry],
+      buckets: DURATION_BUCKETS,
     });
   }
 
-  /** `name` becomes the metric prefix: `bsm_<name>_<path>`. */
-  register(name: string, source: MetricSource): void {
-    if (!NAME_RE.test(name)) throw new Error(`Invalid metric source name ${name}`);
-    this.sources.set(name, source);
+  counter<L extends string = string>(config: Config<CounterConfiguration<L>>): Counter<L> {
+    checkName(config.name, 'counter');
+    return new Counter({ ...config, registers: [this.registry] });
   }
 
-  /** Every source's numbers as one JSON object (for `GET /api/engine/metrics`-style views). */
-  async snapshot(): Promise<Record<string, object>> {
-    const out: Record<string, object> = {};
-    for (const [name, source] of this.sources) {
-      try {
-        out[name] = await source();
-      } catch (err) {
-        out[name] = { error: String((err as Error).message) };
-      }
-    }
-    return out;
+  gauge<L extends string = string>(config: Config<GaugeConfiguration<L>>): Gauge<L> {
+    checkName(config.name, 'gauge');
+    return new Gauge({ ...config, registers: [this.registry] });
   }
 
-  async prometheus(): Promise<string> {
-    const lines: string[] = [];
-    for (const [name, tree] of Object.entries(await this.snapshot())) flatten(`bsm_${name}`, tree, lines);
-    return `${await this.registry.metrics()}\n${lines.join('\n')}\n`;
+  histogram<L extends string = string>(config: Config<HistogramConfiguration<L>>): Histogram<L> {
+    checkName(config.name, 'histogram');
+    return new Histogram({ ...config, registers: [this.registry] });
+  }
+
+  /** Adds a metric a component built itself (e.g. a histogram it observes into). */
+  add(metric: Counter | Gauge | Histogram): void {
+    const name = (metric as unknown as { name: string }).name;
+    checkName(name, metric instanceof Counter ? 'counter' : metric instanceof Gauge ? 'gauge' : 'histogram');
+    this.registry.registerMetric(metric);
+  }
+
+  /**
+   * A counter whose value is a running total the component keeps anyway (read at scrape time,
+   * so the component needs no Prometheus at all). With `label`, `read` answers one total per
+   * label value (e.g. events by type).
+   */
+  counterFrom(name: string, help: string, read: () => number): Counter;
+  counterFrom(name: string, help: string, read: () => Record<string, number>, label: string): Counter;
+  counterFrom(
+    name: string,
+    help: string,
+    read: () => number | Record<string, number>,
+    label?: string,
+  ): Counter {
+    return this.counter({
+      name,
+      help,
+      labelNames: label ? [label] : [],
+      collect() {
+        this.reset();
+        const value = read();
+        if (typeof value === 'number') this.inc(value);
+        else for (const [key, n] of Object.entries(value)) this.inc({ [label as string]: key }, n);
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  prometheus(): Promise<string> {
+    return this.registry.metrics();
   }
 }
 
-/**
- * Numeric leaves become gauges named by their path; keys that are not valid metric-name parts
- * (e.g. event types `task:completed`) become a `key` label of their parent instead.
- */
-function flatten(prefix: string, value: unknown, lines: string[], label?: string): void {
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    const n = Number(value);
-    if (!Number.isFinite(n)) return;
-    lines.push(`${prefix}${label ? `{key="${label.replace(/["\\\n]/g, '_')}"}` : ''} ${n}`);
-    return;
+/** Refuses names promtool would flag, at start-up rather than on a scrape. */
+function checkName(name: string, type: 'counter' | 'gauge' | 'histogram'): void {
+  if (!NAME_RE.test(name)) throw new Error(`Metric ${name}: use bsm_ plus snake_case`);
+  if ((type === 'counter') !== name.endsWith('_total')) {
+    throw new Error(`Metric ${name}: counters, and only counters, end in _total`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return;
-  for (const [key, child] of Object.entries(value)) {
-    if (NAME_RE.test(key) && !label) flatten(`${prefix}_${key}`, child, lines);
-    else flatten(prefix, child, lines, label ? `${label}.${key}` : key);
-  }
+  if (/_(ms|millis|milliseconds)(_|$)/.test(name))
+    throw new Error(`Metric ${name}: durations are in seconds`);
 }

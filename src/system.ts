@@ -6,15 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type CacheService, createCacheService } from './cache/index.js';
+import { registerCacheMetrics } from './cache/metrics.js';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
 import { Engine } from './core/engine.js';
 import { EventBus } from './core/eventBus.js';
+import { registerCoreMetrics } from './core/metrics.js';
 import type { HttpGetOptions } from './core/plugins/builtins/httpGet.js';
 import { builtinPlugins } from './core/plugins/builtins/index.js';
 import { PluginSystem } from './core/plugins/pluginSystem.js';
 import { createToolInvoker } from './core/plugins/toolInvoker.js';
 import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from './core/providers/registry.js';
+import { registerQueueMetrics } from './core/queue/metrics.js';
 import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
 import { followStepTasks, QueueWorkflowRunner } from './core/workflows/queueRunner.js';
@@ -32,6 +35,7 @@ import { CryptoService } from './security/crypto.js';
 import { SecurityHub, type SecurityHubOptions } from './security/hub.js';
 import { verifyKeyFingerprints } from './security/keyFingerprints.js';
 import { type ResolvedSecrets, resolveSecrets } from './security/localSecrets.js';
+import { registerSecurityMetrics } from './security/metrics.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './security/passwords.js';
 import { detectPromptInjection } from './security/threats/promptInjection.js';
 import { createVault, type Vault } from './security/vault/index.js';
@@ -232,13 +236,12 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       await engine.stop();
       await queue.stop();
     });
+    // One registry; each component registers its own typed series (src/metrics.ts).
     const metrics = new MetricsRegistry();
-    metrics.register('events', () => events.metrics());
-    metrics.register('audit', () => audit.metrics());
-    metrics.register('agents', () => agents.metrics());
-    metrics.register('cache', () => cache.metrics());
-    metrics.register('queue', () => queue.stats());
-    metrics.register('security', () => security.status());
+    registerCoreMetrics(metrics, events, agents);
+    registerQueueMetrics(metrics, queue, db);
+    registerCacheMetrics(metrics, cache);
+    registerSecurityMetrics(metrics, audit);
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     // Redis down degrades (slower reads) but does not stop the API: not critical.
     if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });

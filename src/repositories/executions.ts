@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.js';
-import type { Execution, ExecutionStatus, Page, PageRequest } from '../domain.js';
-import { selectPage, Where } from './sql.js';
+import type { Execution, ExecutionStatus } from '../domain.js';
+import { asJsonObject } from './sql.js';
 
 export interface ExecutionRow {
   id: string;
@@ -14,16 +14,21 @@ export interface ExecutionRow {
   status: ExecutionStatus;
   error_message: string | null;
   created_at: Date;
+  /** From the task (joined on read): its human id and its agent's handle. */
+  task_handle?: string | null;
+  agent_handle?: string | null;
 }
 
 export function toExecution(row: ExecutionRow): Execution {
   return {
     id: row.id,
     executionId: row.execution_id,
-    agentId: row.agent_id,
-    taskId: row.task_id,
-    input: row.input,
-    output: row.output,
+    agentId: row.agent_handle ?? null,
+    agentUuid: row.agent_id,
+    taskId: row.task_handle ?? null,
+    taskUuid: row.task_id,
+    input: asJsonObject(row.input),
+    output: row.output === null ? null : asJsonObject(row.output),
     tokensUsed: row.tokens_used,
     executionTimeMs: row.execution_time_ms,
     status: row.status,
@@ -52,7 +57,9 @@ export class ExecutionRepository {
     const { rows } = await this.db.query<ExecutionRow>(
       `INSERT INTO agent_executions (execution_id, agent_id, task_id, input, output, tokens_used, execution_time_ms,
                                      status, error_message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       RETURNING *, (SELECT t.task_id FROM tasks t WHERE t.id = $3) AS task_handle,
+                    (SELECT t.agent_handle FROM tasks t WHERE t.id = $3) AS agent_handle`,
       [
         e.executionId,
         e.agentId,
@@ -71,14 +78,11 @@ export class ExecutionRepository {
   /** Every attempt of one task (tasks.id), oldest first. */
   async findByTask(taskUuid: string): Promise<Execution[]> {
     const { rows } = await this.db.query<ExecutionRow>(
-      'SELECT * FROM agent_executions WHERE task_id = $1 ORDER BY created_at ASC, id',
+      `SELECT e.*, t.task_id AS task_handle, t.agent_handle
+       FROM agent_executions e JOIN tasks t ON t.id = e.task_id
+       WHERE e.task_id = $1 ORDER BY e.created_at ASC, e.id`,
       [taskUuid],
     );
     return rows.map(toExecution);
-  }
-
-  list(filters: { agentId?: string; status?: ExecutionStatus } & PageRequest = {}): Promise<Page<Execution>> {
-    const where = new Where().add('agent_id = ?', filters.agentId).add('status = ?', filters.status);
-    return selectPage(this.db, 'agent_executions', where, 'created_at DESC, id', filters, toExecution);
   }
 }

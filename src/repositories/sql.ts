@@ -93,3 +93,26 @@ export async function selectPage<Row, T>(
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID_RE.test(value);
+
+/**
+ * `input`/`output` leave the API as JSON objects (SPEC §14). Rows hold JSONB objects or, in
+ * `agent_executions` (the seed's TEXT columns), serialised JSON or a model's plain answer text:
+ * serialised objects are parsed, plain text becomes `{text}`, any other value `{value}`.
+ */
+export function asJsonObject(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') {
+    const trimmed = value.trimStart();
+    if (trimmed.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+          return parsed as Record<string, unknown>;
+      } catch {
+        // Not JSON after all: a model's answer that happens to start with a brace.
+      }
+    }
+    return { text: value };
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  return { value };
+}

@@ -1,12 +1,14 @@
 import type { Queryable } from '../db/index.js';
 import type { Page, PageRequest, Task, TaskStatus } from '../domain.js';
 import { AppError, conflict, notFound, translateDbError } from '../errors.js';
-import { isUuid, selectPage, Where } from './sql.js';
+import { asJsonObject, isUuid, selectPage, Where } from './sql.js';
 
 export interface TaskRow {
   id: string;
   task_id: string;
   agent_id: string | null;
+  /** The agent's human handle, copied on insert (migration 036). */
+  agent_handle: string | null;
   type: string;
   status: TaskStatus;
   priority: number;
@@ -32,12 +34,13 @@ export function toTask(row: TaskRow): Task {
   return {
     id: row.id,
     taskId: row.task_id,
-    agentId: row.agent_id,
+    agentId: row.agent_handle ?? null,
+    agentUuid: row.agent_id,
     type: row.type,
     status: row.status,
     priority: row.priority,
-    input: row.input,
-    output: row.output ?? null,
+    input: asJsonObject(row.input),
+    output: row.output == null ? null : asJsonObject(row.output),
     error: row.error,
     metadata: row.metadata ?? {},
     startedAt: row.started_at,

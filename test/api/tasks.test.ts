@@ -60,13 +60,28 @@ describe.each(dbTargets)('task API on %s', (target) => {
     const task = res.json();
     expect(task.status).toBe('pending');
     expect(task.priority).toBe(5);
+    // SPEC §14: the agent by its human id, the UUID beside it; input as the object submitted.
+    const agent = await t.system.agents.get('echo-1');
+    expect(task).toMatchObject({ agentId: 'echo-1', agentUuid: agent.id });
+    expect(task.input).toEqual({ prompt: 'hello {{who}}', variables: { who: 'world' } });
     const done = (await get(`/api/tasks/${task.taskId}?wait=10`)).json();
     expect(done.status).toBe('completed');
     expect(done.output.text).toBe('hello world');
     expect(done.output.usage.completionTokens).toBe(2);
     const executions = (await get(`/api/tasks/${task.taskId}/executions`)).json();
     expect(executions.items).toHaveLength(1);
-    expect(executions.items[0]).toMatchObject({ status: 'success', output: 'hello world', tokensUsed: 4 });
+    expect(executions.items[0]).toMatchObject({
+      status: 'success',
+      output: { text: 'hello world' },
+      tokensUsed: 4,
+      taskId: task.taskId,
+      taskUuid: task.id,
+      agentId: 'echo-1',
+      agentUuid: agent.id,
+      input: { prompt: 'hello {{who}}', variables: { who: 'world' } },
+    });
+    const listed = (await get('/api/tasks?agentId=echo-1&limit=500')).json();
+    expect(listed.items.find((x: { taskId: string }) => x.taskId === task.taskId).agentId).toBe('echo-1');
   });
 
   it('refuses tasks for an inactive agent with AGENT_NOT_ACTIVE', async () => {

@@ -24,6 +24,7 @@ const SHIPPED: Record<string, string> = {
   '020_workflows': '31ea7a7199484530a5233604f32d3f508be4660f15ea7fcc77ced30e6dc35939',
   '026_users_must_change_password': '7a3a97d5eeb0ea39ed7d9c56976ac1b2e3247e1e388e89b8917fe405f3856ae0',
   '027_key_fingerprints': 'cf3fcfadbbb6021909703d4b56fa29f9b7b53cd80d0ab56b1226f9722666ebc8',
+  '036_task_agent_handle': 'cc577493654c86b94591ee91b62f9a190da8295d3379c83232c1123951fbd8c6',
 };
 
 describe('shipped migrations', () => {

@@ -140,6 +140,8 @@ describe.each(dbTargets)('repositories on %s', (target) => {
       });
       const mid = await repos.tasks.create({ taskId: 't-mid', agentId: agent.id, input: { prompt: 'c' } });
       expect(mid).toMatchObject({
+        agentId: 'writer',
+        agentUuid: agent.id,
         type: 'execute',
         priority: 5,
         status: 'pending',
@@ -184,7 +186,18 @@ describe.each(dbTargets)('repositories on %s', (target) => {
         status: 'success',
       });
       expect(exec).toMatchObject({ executionId: 'e1', tokensUsed: 1, status: 'success' });
-      expect((await repos.executions.findByTask(high.id)).map((e) => e.executionId)).toEqual(['e1']);
+      // Human ids beside the UUIDs; the TEXT columns come back as objects.
+      const shape = {
+        taskId: 't-high',
+        taskUuid: high.id,
+        agentId: 'writer',
+        agentUuid: agent.id,
+        input: { prompt: 'b' },
+        output: { text: 'ok' },
+      };
+      expect(exec).toMatchObject(shape);
+      const [found] = await repos.executions.findByTask(high.id);
+      expect(found).toMatchObject({ executionId: 'e1', ...shape });
     });
   });
 

@@ -10,11 +10,14 @@ export const metricsRoutes: FastifyPluginAsync<{ system: System }> = async (app,
     '/metrics',
     {
       config: { access: 'engine:view', metricsTokenAccepted: true },
-      schema: { tags: ['health'], summary: 'Prometheus metrics: HTTP, queue, cache, events, security' },
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics: HTTP, queue, cache, events, security (docs/OBSERVABILITY.md)',
+      },
     },
     async (_request, reply) => {
       const text = await system.metrics.prometheus();
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+      return reply.type(system.metrics.contentType).send(text);
     },
   );
 };

@@ -116,6 +116,11 @@ export class TaskQueue implements TaskRunner {
     return this.worker.stop(drainMs);
   }
 
+  /** Tasks running on this node now. */
+  get runningCount(): number {
+    return this.worker.runningCount;
+  }
+
   get workerRunning(): boolean {
     return this.worker.isRunning;
   }

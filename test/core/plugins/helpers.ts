@@ -28,7 +28,8 @@ export function fakeTask(overrides: Partial<Task> = {}): Task {
   return {
     id: '00000000-0000-4000-8000-000000000002',
     taskId: 'task-1',
-    agentId: '00000000-0000-4000-8000-000000000001',
+    agentId: 'agent-1',
+    agentUuid: '00000000-0000-4000-8000-000000000001',
     type: 'execute',
     status: 'running',
     priority: 5,

@@ -128,7 +128,7 @@ describe.each(dbTargets)('openai provider through the queue on %s', (target) => 
     expect(done.status).toBe('completed');
     expect(done.output).toMatchObject({ text: 'the answer', usage: { totalTokens: 6 } });
     const [execution] = await t.system.queue.executions(done.taskId);
-    expect(execution).toMatchObject({ status: 'success', tokensUsed: 6, output: 'the answer' });
+    expect(execution).toMatchObject({ status: 'success', tokensUsed: 6, output: { text: 'the answer' } });
   });
 
   it('retries a task when the server answers HTTP 500', async () => {
