@@ -57,7 +57,12 @@ describe.each(dbTargets)('bounded input work on %s', (target) => {
     const redis = target === 'pg' && serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {};
     t = await createTestSystem(target, redis);
     user = await createCaller(t.system, 'user');
-    await t.system.agents.create({ agentId: 'echo-big', name: 'Echo', role: 'echoes', modelProvider: 'echo' });
+    await t.system.agents.create({
+      agentId: 'echo-big',
+      name: 'Echo',
+      role: 'echoes',
+      modelProvider: 'echo',
+    });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => t?.close());
@@ -87,15 +92,18 @@ describe.each(dbTargets)('bounded input work on %s', (target) => {
     ['quote-or runs', "' or '"],
     ['spaces', ' '],
     ['indented fake turns', '\n  ## '],
-  ])("keeps /health prompt while a user's 200 000-character prompt of %s is submitted", async (_name, unit) => {
-    const prompt = unit.repeat(Math.ceil(200_000 / unit.length)).slice(0, 200_000);
-    const submit = fetch(`${base}/api/tasks`, {
-      method: 'POST',
-      headers: { ...user.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ agentId: 'echo-big', input: { prompt } }),
-    });
-    const slowest = await slowestHealthDuring(base, submit);
-    expect((await submit).status).toBe(202);
-    expect(slowest).toBeLessThan(HEALTH_BOUND_MS);
-  });
+  ])(
+    "keeps /health prompt while a user's 200 000-character prompt of %s is submitted",
+    async (_name, unit) => {
+      const prompt = unit.repeat(Math.ceil(200_000 / unit.length)).slice(0, 200_000);
+      const submit = fetch(`${base}/api/tasks`, {
+        method: 'POST',
+        headers: { ...user.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ agentId: 'echo-big', input: { prompt } }),
+      });
+      const slowest = await slowestHealthDuring(base, submit);
+      expect((await submit).status).toBe(202);
+      expect(slowest).toBeLessThan(HEALTH_BOUND_MS);
+    },
+  );
 });
