@@ -54,7 +54,8 @@ describe.each(dbTargets)('bounded input work on %s', (target) => {
   let base: string;
   let user: TestCaller;
   beforeAll(async () => {
-    const redis = target === 'pg' && serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {};
+    const redis: Record<string, string> =
+      target === 'pg' && serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {};
     t = await createTestSystem(target, redis);
     user = await createCaller(t.system, 'user');
     await t.system.agents.create({
@@ -79,7 +80,7 @@ describe.each(dbTargets)('bounded input work on %s', (target) => {
     const slowest = await slowestHealthDuring(base, big);
     const res = await big;
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('NOT_FOUND');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
     expect(slowest).toBeLessThan(HEALTH_BOUND_MS);
     // Unknown routes' bodies are never scanned: no injection threat recorded.
     const threats = await t.system.repos.securityThreats.list({});

@@ -27,7 +27,8 @@ describe.each(dbTargets)('envelope and headers on %s', (target) => {
   let asUser: Inject;
   let asViewer: Inject;
   beforeAll(async () => {
-    const redis = target === 'pg' && serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {};
+    const redis: Record<string, string> =
+      target === 'pg' && serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {};
     t = await createTestSystem(target, {
       ...redis,
       BSM_BODY_LIMIT_BYTES: '4096',

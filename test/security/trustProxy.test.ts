@@ -48,7 +48,8 @@ describe.each(dbTargets)('client address behind a proxy on %s', (target) => {
   });
 
   async function system(trust: string): Promise<TestSystem> {
-    const redis = target === 'pg' && serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {};
+    const redis: Record<string, string> =
+      target === 'pg' && serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {};
     const s = await createTestSystem(target, {
       ...redis,
       BSM_TRUST_PROXY: trust,
