@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 
@@ -59,10 +60,18 @@ export interface Config {
   /** For the CLI: where `bsm login` keeps sessions (`$XDG_CONFIG_HOME/bsm/credentials.json`). */
   cliCredentialsFile: string;
   corsOrigins: string[];
-  trustProxy: boolean;
+  /**
+   * Which hops may set `X-Forwarded-*`: none (false), the nearest N hops, or the proxies at these
+   * addresses / CIDRs. Never "every hop": that would let a client forge its own address.
+   */
+  trustProxy: TrustProxy;
+  /** Default and longest lifetime of an API key in days; 0: keys may live forever. */
+  apiKeyTtlDays: number;
   bodyLimitBytes: number;
   logLevel: LogLevel;
 }
+
+export type TrustProxy = false | number | string[];
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -104,6 +113,36 @@ function list(env: Env, name: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** Names @fastify/proxy-addr understands for whole private ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function proxyAddressValid(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  if (isIP(bits) === family) return true; // a netmask, e.g. 10.0.0.0/255.0.0.0
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** BSM_TRUST_PROXY: `false`/`0`, a hop count, `true` (one hop), or a comma list of addresses/CIDRs. */
+function trustProxy(env: Env): TrustProxy {
+  const raw = env.BSM_TRUST_PROXY?.trim().toLowerCase();
+  if (!raw || ['false', 'no', 'off', '0'].includes(raw)) return false;
+  if (['true', 'yes', 'on'].includes(raw)) return 1;
+  if (/^\d+$/.test(raw)) return int(env, 'BSM_TRUST_PROXY', 0, 0, 100);
+  const entries = list(env, 'BSM_TRUST_PROXY');
+  const bad = entries.find((entry) => !proxyAddressValid(entry));
+  if (bad !== undefined || !entries.length) {
+    throw new ConfigError(
+      'BSM_TRUST_PROXY',
+      `expected false, a hop count, or a comma list of proxy addresses/CIDRs, got "${bad ?? raw}"`,
+    );
+  }
+  return entries;
 }
 
 /** The seed's DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD, turned into a connection string. */
@@ -184,7 +223,8 @@ export function loadConfig(env: Env = process.env): Config {
       'credentials.json',
     ),
     corsOrigins: list(env, 'BSM_CORS_ORIGINS'),
-    trustProxy: bool(env, 'BSM_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
+    apiKeyTtlDays: int(env, 'BSM_API_KEY_TTL_DAYS', 90, 0, 3650),
     bodyLimitBytes: int(env, 'BSM_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     logLevel,
   };

@@ -5,11 +5,13 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { TrustProxy } from '../config.js';
 import type { User } from '../domain.js';
 import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
 import { consoleRoutes } from './console.js';
 import { errorBody, handleError } from './errorHandler.js';
+import { API_CONTENT_SECURITY_POLICY, refuseNulCharacters, routerError } from './requestGuards.js';
 import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -89,6 +91,16 @@ export function registeredRoutes(app: FastifyInstance): readonly RouteEntry[] {
   return ROUTE_TABLES.get(app) ?? [];
 }
 
+/**
+ * BSM_TRUST_PROXY as Fastify takes it. A hop count becomes "the nearest N addresses" (Fastify's own
+ * number form trusts nothing); an address list is compiled by Fastify. Never `true`: trusting every
+ * hop lets a client write its own address into X-Forwarded-For.
+ */
+function proxyTrust(trust: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust;
+}
+
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(system: System, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -98,7 +110,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     // pino's Logger is a superset of Fastify's logger type; the cast only narrows the generic.
     loggerInstance: system.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: proxyTrust(config.trustProxy),
     requestIdHeader: false,
     // A caller's own request id is kept when it is well-formed, so it can correlate logs.
     genReqId: (req) => {
@@ -106,6 +118,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // The router's own refusals (bad URL, over-long parameter) leave in the envelope too.
+    frameworkErrors: routerError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(handleError);
@@ -119,6 +133,13 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   // Parses the `token` cookie, one of the three places a credential may come from (seed). Its
   // onRequest hook must run before the guard's, so it registers first.
   await app.register(cookie);
+
+  // Security headers go on in the first onRequest hook, so refusals by the guard carry them too.
+  await app.register(helmet, {
+    // The API serves JSON; the only HTML is /docs (Swagger UI), which needs its own inline assets.
+    // JSON answers get a deny-all policy in the onSend hook below.
+    contentSecurityPolicy: false,
+  });
 
   const routeTable: RouteEntry[] = [];
   ROUTE_TABLES.set(app, routeTable);
@@ -138,11 +159,15 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     reply.header('x-request-id', request.id);
     const { access, metricsTokenAccepted } = request.routeOptions.config;
     if (metricsTokenAccepted && bearerMatches(request.headers.authorization, config.metricsToken)) return;
-    if (access && guard) await guard(request, access);
+    // Every declared route has an access; none means no route matched. An unknown route is public
+    // and 404s, but still counts against the caller's per-IP rate limit.
+    if (guard) await guard(request, access ?? 'public');
   });
-  // Injection patterns are looked for once the body is parsed; they flag, never block.
+  app.addHook('preValidation', refuseNulCharacters);
+  // Injection patterns are looked for once the body is parsed; they flag, never block. The body of
+  // an unknown route is never scanned (nobody reads it).
   app.addHook('preHandler', async (request) => {
-    if (guard) await system.security.inspect(request);
+    if (guard && request.routeOptions.config.access) await system.security.inspect(request);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -150,14 +175,15 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     system.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  await app.register(helmet, {
-    // The API serves JSON; the only HTML is /docs (Swagger UI), which needs its own inline assets.
-    contentSecurityPolicy: false,
-  });
   // API answers may carry audit rows or secret metadata: no shared or browser cache keeps them.
   app.addHook('onSend', async (request, reply) => {
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) {
       reply.header('cache-control', 'no-store');
+    }
+    // JSON loads nothing and is never framed; /docs (HTML) keeps its own policy.
+    const isJson = String(reply.getHeader('content-type') ?? '').startsWith('application/json');
+    if (isJson && !reply.hasHeader('content-security-policy')) {
+      reply.header('content-security-policy', API_CONTENT_SECURITY_POLICY);
     }
   });
   // CORS stays off (no Access-Control-* headers, preflights 404) unless origins are configured.

@@ -84,9 +84,14 @@ export class UserRepository {
     return rows[0];
   }
 
-  /** With the password hash; undefined when absent (login must not reveal which case it was). */
+  /**
+   * With the password hash; undefined when absent (login must not reveal which case it was).
+   * Case-insensitive, as every username comparison (the unique index on lower(username) serves it).
+   */
   async findRowByUsername(username: string): Promise<UserRow | undefined> {
-    const { rows } = await this.db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username]);
+    const { rows } = await this.db.query<UserRow>('SELECT * FROM users WHERE lower(username) = lower($1)', [
+      username,
+    ]);
     return rows[0];
   }
 

@@ -133,6 +133,8 @@ export class SecurityHub {
       },
       lockout: {
         accountFailures: this.lockout.accountFailures,
+        accountSlowAfter: this.lockout.accountSlowAfter,
+        maxDelaySeconds: this.lockout.maxDelayMs / 1000,
         ipFailures: this.lockout.ipFailures,
         distinctUsernames: this.lockout.distinctUsernames,
         windowSeconds: this.lockout.windowMs / 1000,

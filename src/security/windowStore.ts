@@ -24,6 +24,8 @@ export interface WindowStore {
    * window of distinct members counts distinct values.
    */
   hit(key: string, windowMs: number, limit: number, member?: string): Promise<WindowHit>;
+  /** Whether `member` was added to the window at `key` within the last `windowMs`. */
+  has(key: string, member: string, windowMs: number): Promise<boolean>;
   lock(key: string, ms: number): Promise<void>;
   /** Milliseconds left on the lock at `key`, 0 when not locked. */
   lockedFor(key: string): Promise<number>;
@@ -54,6 +56,11 @@ export class MemoryWindowStore implements WindowStore {
     entries.delete(member);
     entries.set(member, now);
     return { allowed: true, count: entries.size, retryAfterMs: 0 };
+  }
+
+  async has(key: string, member: string, windowMs: number): Promise<boolean> {
+    const at = this.windows.get(key)?.get(member);
+    return at !== undefined && at > Date.now() - windowMs;
   }
 
   async lock(key: string, ms: number): Promise<void> {
@@ -121,6 +128,16 @@ export class RedisWindowStore implements WindowStore {
         return { allowed: allowed === 1, count, retryAfterMs };
       },
       () => this.fallback.hit(key, windowMs, limit, member),
+    );
+  }
+
+  has(key: string, member: string, windowMs: number): Promise<boolean> {
+    return this.guarded(
+      async () => {
+        const score = await this.client.zScore(this.prefix + key, member);
+        return score !== null && score > Date.now() - windowMs;
+      },
+      () => this.fallback.has(key, member, windowMs),
     );
   }
 

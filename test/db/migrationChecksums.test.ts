@@ -25,6 +25,7 @@ const SHIPPED: Record<string, string> = {
   '026_users_must_change_password': '7a3a97d5eeb0ea39ed7d9c56976ac1b2e3247e1e388e89b8917fe405f3856ae0',
   '027_key_fingerprints': 'cf3fcfadbbb6021909703d4b56fa29f9b7b53cd80d0ab56b1226f9722666ebc8',
   '036_task_agent_handle': 'cc577493654c86b94591ee91b62f9a190da8295d3379c83232c1123951fbd8c6',
+  '021_username_case_insensitive': 'ed9e900170de007eaaa134fb93d5515fc60bd6cfb5fbcfdb0d30e19e36caaa8e',
 };
 
 describe('shipped migrations', () => {

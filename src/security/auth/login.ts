@@ -73,7 +73,7 @@ export class LoginFlow {
       });
       throw invalidCredentials();
     }
-    await threats.loginSucceeded(username);
+    await threats.loginSucceeded(username, ip);
     await users.recordLogin(row.id);
     const result = await this.startSession(toUser(row));
     request.user = result.user;

@@ -19,9 +19,22 @@ import { rateLimited } from '../rateLimit.js';
 import type { WindowStore } from '../windowStore.js';
 import { scanFields } from './injection.js';
 
+/**
+ * Lockout without a lock-out weapon: failures lock the (account, address) pair that made them, and
+ * only slow the account down for everyone else. A handful of bad passwords from one address can
+ * then never keep the real owner out, while guessing spread over many addresses gets slower and
+ * slower (at most one attempt per `maxDelayMs` once the account is under attack).
+ */
 export interface LockoutPolicy {
-  /** Failed logins for one account within the window that lock it. */
+  /** Failed logins for one account from one IP within the window that lock that pair. */
   accountFailures: number;
+  /** Failed logins for one account from any IPs within the window before it is slowed down. */
+  accountSlowAfter: number;
+  /** The first delay once slowed; it doubles with every further failure, up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** How long an address the account logged in from stays familiar (never slowed down). */
+  knownAddressMs: number;
   /** Failed logins from one IP within the window that lock the IP. */
   ipFailures: number;
   /** Distinct usernames failing from one IP within the window: credential stuffing. */
@@ -33,6 +46,10 @@ export interface LockoutPolicy {
 /** OWASP suggests locking after a handful of failures for minutes, not forever (no lockout DoS). */
 export const DEFAULT_LOCKOUT: LockoutPolicy = {
   accountFailures: 5,
+  accountSlowAfter: 10,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  knownAddressMs: 30 * 24 * 3600_000,
   ipFailures: 20,
   distinctUsernames: 10,
   windowMs: 15 * 60_000,
@@ -86,35 +103,48 @@ export class ThreatDetector {
     }
   }
 
-  /** Refuses a login from a locked IP (429) or for a locked account (423), with Retry-After. */
+  /**
+   * Refuses a login from a locked IP (429), for an (account, IP) pair that is locked (423), or —
+   * while the account is being slowed down — from an address it has not logged in from (429).
+   * Every refusal carries Retry-After.
+   */
   async assertLoginAllowed(username: string, ip: string): Promise<void> {
-    const { store } = this.deps;
+    const { store, policy } = this.deps;
     const ipLock = await store.lockedFor(`lock:ip:${ip}`);
     if (ipLock > 0) throw rateLimited(ipLock, 'Too many failed logins from this address');
-    const accountLock = await store.lockedFor(`lock:account:${usernameFingerprint(username)}`);
-    if (accountLock > 0) {
-      const retryAfterSeconds = Math.ceil(accountLock / 1000);
+    const account = usernameFingerprint(username);
+    const pairLock = await store.lockedFor(`lock:pair:${account}:${ip}`);
+    if (pairLock > 0) {
+      const retryAfterSeconds = Math.ceil(pairLock / 1000);
       throw new AppError(
-        `Account temporarily locked after repeated failed logins; retry in ${retryAfterSeconds} s`,
+        `Account temporarily locked for this address after repeated failed logins; retry in ${retryAfterSeconds} s`,
         423,
         'ACCOUNT_LOCKED',
         { retryAfterSeconds },
       );
     }
+    const slowed = await store.lockedFor(`slow:account:${account}`);
+    if (slowed > 0 && !(await store.has(`known:${account}`, ip, policy.knownAddressMs))) {
+      throw rateLimited(slowed, 'Too many failed logins for this account');
+    }
   }
 
-  /** Counts a failed login; locks the account or the IP when a threshold is crossed. */
+  /**
+   * Counts a failed login: locks the (account, IP) pair or the IP when a threshold is crossed, and
+   * past `accountSlowAfter` failures from anywhere makes the next attempt wait a doubling delay.
+   */
   async loginFailed(username: string, ip: string, userId: string | null): Promise<void> {
     const { store, policy } = this.deps;
     const account = usernameFingerprint(username);
+    const perPair = await store.hit(`fail:pair:${account}:${ip}`, policy.windowMs, 0);
     const perAccount = await store.hit(`fail:account:${account}`, policy.windowMs, 0);
     const perIp = await store.hit(`fail:ip:${ip}`, policy.windowMs, 0);
     const names = await store.hit(`fail:names:${ip}`, policy.windowMs, 0, account);
     // Name the account only when it exists; otherwise its fingerprint identifies the attempts.
     const named = userId ? username.slice(0, 100) : null;
-    if (perAccount.count >= policy.accountFailures) {
-      await store.lock(`lock:account:${account}`, policy.lockMs);
-      await store.clear(`fail:account:${account}`);
+    if (perPair.count >= policy.accountFailures) {
+      await store.lock(`lock:pair:${account}:${ip}`, policy.lockMs);
+      await store.clear(`fail:pair:${account}:${ip}`);
       await this.report({
         type: 'brute_force',
         severity: 'high',
@@ -124,10 +154,26 @@ export class ThreatDetector {
         details: {
           target: 'account',
           usernameFingerprint: account,
-          failures: perAccount.count,
+          failures: perPair.count,
           lockedSeconds: policy.lockMs / 1000,
         },
       });
+    }
+    const excess = perAccount.count - policy.accountSlowAfter;
+    if (excess >= 0) {
+      const delayMs = Math.min(policy.baseDelayMs * 2 ** Math.min(excess, 30), policy.maxDelayMs);
+      await store.lock(`slow:account:${account}`, delayMs);
+      await this.report(
+        {
+          type: 'brute_force',
+          severity: 'high',
+          ipAddress: ip,
+          userId,
+          username: named,
+          details: { target: 'account_slowed', usernameFingerprint: account, failures: perAccount.count },
+        },
+        `slowed:${account}`,
+      );
     }
     if (names.count >= policy.distinctUsernames) {
       await this.lockIp(ip, 'credential_stuffing', { distinctUsernames: names.count });
@@ -136,8 +182,12 @@ export class ThreatDetector {
     }
   }
 
-  async loginSucceeded(username: string): Promise<void> {
-    await this.deps.store.clear(`fail:account:${usernameFingerprint(username)}`);
+  /** The pair starts afresh, and the address becomes familiar: a slowed account lets it through. */
+  async loginSucceeded(username: string, ip: string): Promise<void> {
+    const { store, policy } = this.deps;
+    const account = usernameFingerprint(username);
+    await store.clear(`fail:pair:${account}:${ip}`);
+    await store.hit(`known:${account}`, policy.knownAddressMs, 0, ip);
   }
 
   /** Flags injection patterns in the query and body; the request goes on. */

@@ -13,21 +13,35 @@ export interface InjectionFinding {
   pattern: string;
 }
 
-const SQL_PATTERNS: Array<[string, RegExp]> = [
-  ['quote-or-tautology', /'\s*(or|and)\s+('|\d|true|false)[^=]*=/i],
-  ['quote-comment', /'\s*(--|#|\/\*)/],
-  ['union-select', /\bunion\b(\s+all)?\s+select\b/i],
-  ['stacked-statement', /;\s*(drop|delete|insert|update|alter|truncate|create|grant|exec(ute)?)\s/i],
-  ['time-delay', /\b(pg_sleep|sleep|benchmark|waitfor\s+delay)\s*\(/i],
+/*
+ * Every pattern runs on client text, so each must be linear in its input: quantifiers are bounded
+ * and no unbounded class can re-scan the same run from every start position (the old
+ * `<[^>]*\bon…=` and `[^=]*=` took seconds on 100 000 `<` or quotes). The lint-style test in
+ * test/security/patternTiming.test.ts runs each one on long runs of every character it uses.
+ */
+export const SQL_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['quote-or-tautology', /'\s{0,10}(or|and)\s{1,10}('|\d|true|false)[^=\n]{0,40}=/i],
+  ['quote-comment', /'\s{0,10}(--|#|\/\*)/],
+  ['union-select', /\bunion\b(\s{1,10}all)?\s{1,10}select\b/i],
+  ['stacked-statement', /;\s{0,10}(drop|delete|insert|update|alter|truncate|create|grant|exec(ute)?)\s/i],
+  ['time-delay', /\b(pg_sleep|sleep|benchmark|waitfor\s{1,10}delay)\s{0,10}\(/i],
   ['system-catalog', /\b(information_schema|pg_catalog|pg_shadow|xp_cmdshell)\b/i],
 ];
 
-const SCRIPT_PATTERNS: Array<[string, RegExp]> = [
-  ['script-tag', /<\s*script\b/i],
-  ['javascript-url', /javascript\s*:/i],
-  ['event-handler', /<[^>]*\bon[a-z]+\s*=/i],
-  ['embedded-frame', /<\s*(iframe|object|embed)\b/i],
+export const SCRIPT_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['script-tag', /<\s{0,10}script\b/i],
+  ['javascript-url', /javascript\s{0,10}:/i],
+  // `[^<>]` stops at the next `<`, and {0,200} bounds the tag: each `<` is looked at once.
+  ['event-handler', /<[^<>]{0,200}\bon[a-z]{1,30}\s{0,10}=/i],
+  ['embedded-frame', /<\s{0,10}(iframe|object|embed)\b/i],
 ];
+
+/**
+ * How much of one request is scanned: the first characters of each string, up to a total. A probe
+ * is short, and past these caps the work would grow with the body for no more findings.
+ */
+export const SCAN_CHARS_PER_STRING = 20_000;
+export const SCAN_CHARS_PER_REQUEST = 100_000;
 
 /** Fields never scanned: passwords legitimately contain anything. */
 const SKIP_FIELDS = /pass(word)?|secret|token|key$/i;
@@ -40,22 +54,24 @@ export function detectInjection(text: string): Array<{ kind: InjectionKind; patt
   return found;
 }
 
-/** Walks a parsed query or body (bounded depth and size) and reports every suspicious string. */
+/** Walks a parsed query or body (bounded depth, entries and characters) and reports every suspicious string. */
 export function scanFields(
   value: unknown,
   path: string,
   depth = 0,
   out: InjectionFinding[] = [],
+  budget = { chars: SCAN_CHARS_PER_REQUEST },
 ): InjectionFinding[] {
-  if (depth > 6 || out.length >= 20) return out;
+  if (depth > 6 || out.length >= 20 || budget.chars <= 0) return out;
   if (typeof value === 'string') {
-    if (value.length <= 100_000)
-      for (const f of detectInjection(value)) out.push({ kind: f.kind, field: path, pattern: f.pattern });
+    const sample = value.slice(0, Math.min(SCAN_CHARS_PER_STRING, budget.chars));
+    budget.chars -= sample.length;
+    for (const f of detectInjection(sample)) out.push({ kind: f.kind, field: path, pattern: f.pattern });
   } else if (Array.isArray(value)) {
-    for (const [i, v] of value.slice(0, 200).entries()) scanFields(v, `${path}.${i}`, depth + 1, out);
+    for (const [i, v] of value.slice(0, 200).entries()) scanFields(v, `${path}.${i}`, depth + 1, out, budget);
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value).slice(0, 200)) {
-      if (!SKIP_FIELDS.test(k)) scanFields(v, `${path}.${k}`, depth + 1, out);
+      if (!SKIP_FIELDS.test(k)) scanFields(v, `${path}.${k}`, depth + 1, out, budget);
     }
   }
   return out;
