@@ -27,6 +27,8 @@ import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
+import { registerAuditHeadMetrics } from './security/auditHeadMetrics.js';
+import { resolveAuditKeys } from './security/auditKeys.js';
 import { ComplianceChecker } from './security/compliance.js';
 import { CryptoService } from './security/crypto.js';
 import { SecurityHub, type SecurityHubOptions } from './security/hub.js';
@@ -115,7 +117,13 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // Both wait (at most 2 s each) for Redis: side by side, so a Redis outage costs start-up once.
     const [cache] = await Promise.all([createCacheService(config, logger, nodeId), events.start()]);
     closers.push(() => cache.close());
-    const audit = new AuditService(db, logger);
+    const audit = new AuditService(
+      db,
+      logger,
+      resolveAuditKeys(config.auditKey, secrets.encryptionKey, config.encryptionKeys),
+    );
+    await audit.start();
+    closers.push(() => audit.stop());
     const crypto = new CryptoService(secrets.encryptionKey, config.encryptionKeys);
     const vault = createVault(config, repos.secrets, crypto);
     const compliance = new ComplianceChecker({ config, secrets, db, audit, crypto, vault });
@@ -232,6 +240,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const metrics = new MetricsRegistry();
     metrics.register('events', () => events.metrics());
     metrics.register('audit', () => audit.metrics());
+    registerAuditHeadMetrics(metrics.registry, () => audit.head());
     metrics.register('agents', () => agents.metrics());
     metrics.register('cache', () => cache.metrics());
     metrics.register('queue', () => queue.stats());
