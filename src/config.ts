@@ -38,6 +38,8 @@ export interface Config {
   encryptionKey: string | undefined;
   /** Older keys still accepted for decryption, as `id:hex`. */
   encryptionKeys: string[];
+  /** HMAC key of the audit chain (SPEC §10); undefined: derived from the encryption key. */
+  auditKey: string | undefined;
   accessTokenTtlSeconds: number;
   admin: { username: string; password: string | undefined; email: string };
   allowSignup: boolean;
@@ -181,6 +183,10 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError('ENCRYPTION_KEYS', 'each entry must be id:<64 hex characters>');
     }
   }
+  const auditKey = env.BSM_AUDIT_KEY || undefined;
+  if (auditKey !== undefined && Buffer.byteLength(auditKey) < 32) {
+    throw new ConfigError('BSM_AUDIT_KEY', 'must be at least 32 bytes');
+  }
   return {
     nodeEnv,
     production: nodeEnv === 'production',
@@ -194,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: env.JWT_SECRET || undefined,
     encryptionKey,
     encryptionKeys,
+    auditKey,
     accessTokenTtlSeconds: int(env, 'BSM_ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86400),
     admin: {
       username: env.BSM_ADMIN_USERNAME?.trim() || 'admin',

@@ -30,6 +30,8 @@ import { createLogger, type Logger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { AuditService } from './security/audit.js';
+import { registerAuditHeadMetrics } from './security/auditHeadMetrics.js';
+import { resolveAuditKeys } from './security/auditKeys.js';
 import { ComplianceChecker } from './security/compliance.js';
 import { CryptoService } from './security/crypto.js';
 import { SecurityHub, type SecurityHubOptions } from './security/hub.js';
@@ -122,7 +124,13 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // Both wait (at most 2 s each) for Redis: side by side, so a Redis outage costs start-up once.
     const [cache] = await Promise.all([createCacheService(config, logger, nodeId), events.start()]);
     closers.push(() => cache.close());
-    const audit = new AuditService(db, logger);
+    const audit = new AuditService(
+      db,
+      logger,
+      resolveAuditKeys(config.auditKey, secrets.encryptionKey, config.encryptionKeys),
+    );
+    await audit.start();
+    closers.push(() => audit.stop());
     const crypto = new CryptoService(secrets.encryptionKey, config.encryptionKeys);
     const vault = createVault(config, repos.secrets, crypto);
     const compliance = new ComplianceChecker({ config, secrets, db, audit, crypto, vault });
@@ -242,6 +250,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     registerQueueMetrics(metrics, queue, db);
     registerCacheMetrics(metrics, cache);
     registerSecurityMetrics(metrics, audit);
+    registerAuditHeadMetrics(metrics.registry, () => audit.head());
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     // Redis down degrades (slower reads) but does not stop the API: not critical.
     if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });

@@ -77,20 +77,14 @@ export class AuditLogRepository {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * Inserts a row already placed in the chain (`seq`, `prev_hash`); its hash is set by `setHash`
-   * once the database has normalised the values (INET, JSONB), so the hash covers exactly what a
-   * later reader sees. The caller holds the chain lock for both statements.
+   * Inserts a row without a chain position: one statement, no lock, so requests never queue
+   * behind each other. The chainer gives it `seq`, `prev_hash` and `hash` moments later.
    */
-  async insertLinked(
-    entry: NewAuditLog,
-    seq: number,
-    prevHash: string,
-    createdAt: Date,
-  ): Promise<AuditLogRow> {
-    const { rows } = await this.db.query<AuditLogRow>(
+  async insertUnchained(entry: NewAuditLog, createdAt: Date): Promise<string> {
+    const { rows } = await this.db.query<{ id: string }>(
       `INSERT INTO audit_logs
-         (user_id, action, resource_type, resource_id, details, ip_address, user_agent, created_at, seq, prev_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+         (user_id, action, resource_type, resource_id, details, ip_address, user_agent, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
       [
         entry.userId ?? null,
         entry.action,
@@ -101,15 +95,74 @@ export class AuditLogRepository {
         entry.userAgent ?? null,
         // ISO text in UTC: the TIMESTAMP column keeps it to the millisecond the hash covers.
         createdAt.toISOString(),
-        seq,
-        prevHash,
       ],
+    );
+    return rows[0].id;
+  }
+
+  /**
+   * Unchained rows created at or after `since`, oldest first (the partial index of migration 023).
+   * Older unchained rows are never chained: verify reports them (a backdated row slipped in).
+   */
+  async unchainedSince(since: Date, limit: number): Promise<AuditLogRow[]> {
+    const { rows } = await this.db.query<AuditLogRow>(
+      `SELECT * FROM audit_logs WHERE seq IS NULL AND created_at >= $1
+       ORDER BY created_at, id LIMIT $2`,
+      [since.toISOString(), limit],
+    );
+    return rows;
+  }
+
+  /** Whether anything waits for the chainer (cheap: the partial index, no transaction). */
+  async hasUnchainedSince(since: Date): Promise<boolean> {
+    const { rows } = await this.db.query(
+      'SELECT 1 FROM audit_logs WHERE seq IS NULL AND created_at >= $1 LIMIT 1',
+      [since.toISOString()],
+    );
+    return rows.length > 0;
+  }
+
+  /** The oldest row still without a position created before `before` (verify's "unchained"). */
+  async oldestUnchainedBefore(before: Date): Promise<AuditLogRow | undefined> {
+    const { rows } = await this.db.query<AuditLogRow>(
+      'SELECT * FROM audit_logs WHERE seq IS NULL AND created_at < $1 ORDER BY created_at, id LIMIT 1',
+      [before.toISOString()],
     );
     return rows[0];
   }
 
-  async setHash(id: string, hash: string): Promise<void> {
-    await this.db.query('UPDATE audit_logs SET hash = $2 WHERE id = $1', [id, hash]);
+  /** Sets the links of a whole batch in one statement (the chainer holds the chain lock). */
+  async link(links: Array<{ id: string; seq: number; prevHash: string; hash: string }>): Promise<void> {
+    await this.db.query(
+      `UPDATE audit_logs AS a SET seq = l.seq, prev_hash = l.prev_hash, hash = l.hash
+       FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS l(id, seq, prev_hash, hash)
+       WHERE a.id = l.id`,
+      [
+        links.map((l) => l.id),
+        links.map((l) => l.seq),
+        links.map((l) => l.prevHash),
+        links.map((l) => l.hash),
+      ],
+    );
+  }
+
+  async chainState(): Promise<{ sha256UntilSeq: number; mac: string } | undefined> {
+    const { rows } = await this.db.query<{ sha256_until_seq: string | number; mac: string }>(
+      'SELECT sha256_until_seq, mac FROM audit_chain_state',
+    );
+    return rows[0] ? { sha256UntilSeq: Number(rows[0].sha256_until_seq), mac: rows[0].mac } : undefined;
+  }
+
+  async insertChainState(sha256UntilSeq: number, mac: string): Promise<void> {
+    await this.db.query(
+      'INSERT INTO audit_chain_state (sha256_until_seq, mac) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+      [sha256UntilSeq, mac],
+    );
+  }
+
+  async byId(id: string): Promise<AuditLogRow | undefined> {
+    const { rows } = await this.db.query<AuditLogRow>('SELECT * FROM audit_logs WHERE id = $1', [id]);
+    return rows[0];
   }
 
   /** The chain's head: the highest `seq` and its hash. */

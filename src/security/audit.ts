@@ -1,8 +1,21 @@
 import type { Db } from '../db/index.js';
 import type { AuditLog, Page } from '../domain.js';
 import type { Logger } from '../logger.js';
-import { type AuditFilters, AuditLogRepository, toAuditLog, toChainRow } from '../repositories/auditLogs.js';
-import { type ChainVerification, ChainWalker, chainHash, GENESIS_HASH } from './auditChain.js';
+import {
+  type AuditFilters,
+  AuditLogRepository,
+  type AuditLogRow,
+  toAuditLog,
+  toChainRow,
+} from '../repositories/auditLogs.js';
+import {
+  type AuditKeys,
+  type ChainHead,
+  type ChainVerification,
+  ChainWalker,
+  cutoverMacValid,
+} from './auditChain.js';
+import { AuditChainer, type AuditChainerOptions, UNCHAINED_GRACE_MS } from './auditChainer.js';
 
 export interface AuditEntry {
   /** Dotted verb, e.g. `agent.create`, `auth.login_failed`. */
@@ -28,13 +41,6 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/**
- * Every node appending to the chain takes this transaction-level advisory lock first, so rows get
- * consecutive `seq` values and each one links to the row committed just before it — across
- * processes, not only within one. "bsm" + 2 (the migration lock is + 1).
- */
-export const AUDIT_CHAIN_LOCK_KEY = 0x62736d02;
-
 /** Rows read per batch while verifying: bounded memory on a long chain. */
 const VERIFY_BATCH = 500;
 
@@ -46,23 +52,38 @@ export interface AuditMetrics {
 }
 
 /**
- * Writes and checks the hash-chained audit log. An audit failure never breaks the request that
- * caused it (the seed's rule): `record` logs and counts it instead of throwing.
+ * Writes and checks the hash-chained audit log. A write is one INSERT; the chainer links rows in
+ * the background (auditChainer.ts). An audit failure never breaks the request that caused it (the
+ * seed's rule): `record` logs and counts it instead of throwing.
  */
 export class AuditService {
   private failures = 0;
   private readonly repo: AuditLogRepository;
+  readonly chainer: AuditChainer;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly logger: Logger,
+    private readonly keys: AuditKeys,
+    chainer: AuditChainerOptions = {},
   ) {
     this.repo = new AuditLogRepository(db);
+    this.chainer = new AuditChainer(db, keys, logger, chainer);
+  }
+
+  /** Chains what is waiting (and pins the SHA-256 cutover on a first run), then keeps chaining. */
+  start(): Promise<void> {
+    return this.chainer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.chainer.stop();
   }
 
   async record(entry: AuditEntry): Promise<void> {
     try {
-      await this.append(entry);
+      await this.insert(entry);
+      this.chainer.wake();
     } catch (err) {
       this.failures += 1;
       this.logger.error({ err: (err as Error).message, action: entry.action }, 'audit write failed');
@@ -70,37 +91,65 @@ export class AuditService {
   }
 
   /**
-   * Appends one row to the chain and returns it; throws on failure (use `record` from request
-   * paths). The head is read inside the locked transaction: under READ COMMITTED each statement
-   * sees every chain row committed before the lock was granted.
+   * Appends one row and waits until it is chained; throws on failure. For the CLI and tests — a
+   * request uses `record`, which does not wait for the chainer.
    */
   async append(entry: AuditEntry): Promise<AuditLog> {
-    const details = scrubSecrets(entry.details ?? {}) as Record<string, unknown>;
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK_KEY]);
-      const repo = new AuditLogRepository(tx);
-      const head = await repo.lastLink();
-      const prevHash = head ? (head.hash ?? GENESIS_HASH) : GENESIS_HASH;
-      const row = await repo.insertLinked({ ...entry, details }, (head?.seq ?? 0) + 1, prevHash, new Date());
-      const hash = chainHash(prevHash, toChainRow(row));
-      await repo.setHash(row.id, hash);
-      return toAuditLog({ ...row, hash });
-    });
+    const id = await this.insert(entry);
+    await this.chainer.flush();
+    const row = await this.repo.byId(id);
+    if (!row) throw new Error(`audit row ${id} vanished before it was chained`);
+    return toAuditLog(row);
   }
 
-  /** Walks the whole chain in order and reports the first broken link. */
-  async verify(): Promise<ChainVerification> {
-    const walker = new ChainWalker();
+  private insert(entry: AuditEntry): Promise<string> {
+    const details = scrubSecrets(entry.details ?? {}) as Record<string, unknown>;
+    return this.repo.insertUnchained({ ...entry, details }, new Date());
+  }
+
+  /**
+   * Chains what is waiting, then walks the whole chain in order and reports the first broken
+   * link, a row left unchained past the grace, or — given a head recorded earlier — a chain that
+   * no longer contains that exact row (newest rows deleted or rewritten).
+   */
+  async verify(head?: ChainHead): Promise<ChainVerification> {
+    await this.chainer.flush();
+    const state = await this.repo.chainState();
+    if (state && !cutoverMacValid(state.sha256UntilSeq, state.mac, this.keys)) {
+      return {
+        ok: false,
+        checked: 0,
+        firstBrokenSeq: String(state.sha256UntilSeq),
+        reason: 'cutover_mismatch',
+      };
+    }
+    // Without a (valid) state every row must carry an HMAC: the strict reading.
+    const walker = new ChainWalker(this.keys, state?.sha256UntilSeq ?? 0);
     let afterSeq = 0;
     for (;;) {
       const rows = await this.repo.chainAfter(afterSeq, VERIFY_BATCH);
       for (const row of rows) {
-        const broken = walker.check(toChainRow(row));
+        const chainRow = toChainRow(row);
+        const broken = walker.check(chainRow);
         if (broken) return broken;
+        if (head && Number(row.seq) === head.seq && row.hash !== head.hash) {
+          return { ...brokenAt(row, walker.checked), reason: 'head_mismatch' };
+        }
       }
-      if (rows.length < VERIFY_BATCH) return { ok: true, checked: walker.checked };
+      if (rows.length < VERIFY_BATCH) break;
       afterSeq = Number(rows[rows.length - 1].seq);
     }
+    if (head && (walker.last?.seq ?? 0) < head.seq) {
+      return { ok: false, checked: walker.checked, firstBrokenSeq: String(head.seq), reason: 'head_missing' };
+    }
+    const stale = await this.repo.oldestUnchainedBefore(new Date(Date.now() - UNCHAINED_GRACE_MS));
+    if (stale) return { ...brokenAt(stale, walker.checked + 1), reason: 'unchained' };
+    return { ok: true, checked: walker.checked, ...(walker.last ? { head: walker.last } : {}) };
+  }
+
+  /** The newest head this node knows (for the metrics; read from the database once a minute). */
+  head(): ChainHead | undefined {
+    return this.chainer.head;
   }
 
   list(filters: AuditFilters): Promise<Page<AuditLog>> {
@@ -117,4 +166,13 @@ export class AuditService {
   writeFailures(): number {
     return this.failures;
   }
+}
+
+function brokenAt(row: AuditLogRow, checked: number): ChainVerification {
+  return {
+    ok: false,
+    checked,
+    firstBrokenId: row.id,
+    ...(row.seq === null ? {} : { firstBrokenSeq: String(row.seq) }),
+  };
 }

@@ -53,7 +53,13 @@ describe.runIf(existsSync(CLI)).each(dbTargets)('bsm data-protection commands on
   it('`bsm audit verify` exits 0 on an intact chain and 1 naming the edited row', async () => {
     const ok = await bsm(['audit', 'verify', '--json'], env, cwd);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, checked: 3 });
+    const { head } = JSON.parse(ok.stdout);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, checked: 3, head: { seq: 3 } });
+    // The operator's recorded head: still there → 0; a head the chain no longer reaches → 1.
+    expect((await bsm(['audit', 'verify', '--head', `${head.seq}:${head.hash}`], env, cwd)).code).toBe(0);
+    const gone = await bsm(['audit', 'verify', '--head', `99:${head.hash}`], env, cwd);
+    expect(gone.code).toBe(1);
+    expect(gone.stdout).toContain('head_missing');
     const system = await createSystem(testConfig(env), { logger: quietLogger });
     let edited: string;
     try {

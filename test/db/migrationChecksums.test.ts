@@ -26,6 +26,7 @@ const SHIPPED: Record<string, string> = {
   '027_key_fingerprints': 'cf3fcfadbbb6021909703d4b56fa29f9b7b53cd80d0ab56b1226f9722666ebc8',
   '036_task_agent_handle': 'cc577493654c86b94591ee91b62f9a190da8295d3379c83232c1123951fbd8c6',
   '021_username_case_insensitive': 'ed9e900170de007eaaa134fb93d5515fc60bd6cfb5fbcfdb0d30e19e36caaa8e',
+  '023_audit_chain_hmac': '1b4e8e04a8de9fc3233b23a3c887b884a2130dcdc1379e3e4f66056713fd809a',
 };
 
 describe('shipped migrations', () => {

@@ -221,7 +221,7 @@ describe.each(dbTargets)('repositories on %s', (target) => {
 
     it('filters audit rows by user, action, resource type and date', async () => {
       const user = await repos.users.create({ username: 'bob', email: 'bob@example.com', passwordHash: 'h' });
-      const audit = new AuditService(t.db, quietLogger);
+      const audit = new AuditService(t.db, quietLogger, { current: Buffer.alloc(32, 7), older: [] });
       await audit.append({
         userId: user.id,
         action: 'agent.create',

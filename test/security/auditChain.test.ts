@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditLogRow, toChainRow } from '../../src/repositories/auditLogs.js';
 import { scrubSecrets } from '../../src/security/audit.js';
 import { canonicalJson, chainHash, GENESIS_HASH } from '../../src/security/auditChain.js';
-import { createSystem } from '../../src/system.js';
+import { resolveAuditKeys } from '../../src/security/auditKeys.js';
+import { createSystem, type System } from '../../src/system.js';
 import {
   createServerDatabase,
   dbTargets,
@@ -37,6 +38,11 @@ describe('scrubSecrets', () => {
   });
 });
 
+function keysOf(t: { system: System } | System) {
+  const system = 'system' in t ? t.system : t;
+  return resolveAuditKeys(system.config.auditKey, system.secrets.encryptionKey, system.config.encryptionKeys);
+}
+
 describe.each(dbTargets)('audit hash chain on %s', (target) => {
   let t: TestSystem;
   beforeAll(async () => {
@@ -60,7 +66,11 @@ describe.each(dbTargets)('audit hash chain on %s', (target) => {
     expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(second).toMatchObject({ seq: 2, prevHash: first.hash });
-    expect(await t.system.audit.verify()).toEqual({ ok: true, checked: 2 });
+    expect(await t.system.audit.verify()).toEqual({
+      ok: true,
+      checked: 2,
+      head: { seq: 2, hash: second.hash },
+    });
   });
 
   it('keeps the chain valid under many concurrent writers', async () => {
@@ -70,7 +80,7 @@ describe.each(dbTargets)('audit hash chain on %s', (target) => {
       ),
     );
     const result = await t.system.audit.verify();
-    expect(result).toEqual({ ok: true, checked: 42 });
+    expect(result).toMatchObject({ ok: true, checked: 42, head: { seq: 42 } });
     const { rows } = await t.system.db.query<{ seq: string | number }>(
       'SELECT seq FROM audit_logs ORDER BY seq',
     );
@@ -91,10 +101,19 @@ describe.each(dbTargets)('audit hash chain on %s', (target) => {
       firstBrokenSeq: '10',
       reason: 'hash_mismatch',
     });
-    // A forger who also recomputes the edited row's hash only moves the break to the next row.
+    // Without the audit key, recomputing the hash with plain SHA-256 does not help the forger.
     const row = (await t.system.db.query<AuditLogRow>('SELECT * FROM audit_logs WHERE id = $1', [edited]))
       .rows[0];
-    const rehashed = chainHash(row.prev_hash!, toChainRow(row));
+    const sha256 = chainHash(row.prev_hash!, toChainRow(row));
+    await t.system.db.query('UPDATE audit_logs SET hash = $2 WHERE id = $1', [edited, sha256]);
+    expect((await t.inject('/api/audit/verify')).json()).toMatchObject({
+      ok: false,
+      checked: 10,
+      firstBrokenId: edited,
+      reason: 'hash_mismatch',
+    });
+    // A forger who holds the key and recomputes the edited row's HMAC only moves the break on.
+    const rehashed = chainHash(row.prev_hash!, toChainRow(row), keysOf(t).current);
     await t.system.db.query('UPDATE audit_logs SET hash = $2 WHERE id = $1', [edited, rehashed]);
     const next = (await t.system.db.query<{ id: string }>('SELECT id FROM audit_logs WHERE seq = 11')).rows[0]
       .id;
@@ -127,7 +146,7 @@ describe.each(dbTargets)('audit hash chain on %s', (target) => {
 describe.runIf(serverDatabaseUrl)('audit hash chain with two processes on one PostgreSQL', () => {
   it('stays one valid chain when two Systems append at the same time', async () => {
     const server = await createServerDatabase();
-    const config = testConfig({ DATABASE_URL: server.url });
+    const config = testConfig({ DATABASE_URL: server.url, ENCRYPTION_KEY: 'ab'.repeat(32) });
     const a = await createSystem(config, { logger: quietLogger });
     const b = await createSystem(config, { logger: quietLogger });
     try {
@@ -138,8 +157,8 @@ describe.runIf(serverDatabaseUrl)('audit hash chain with two processes on one Po
           ),
         );
       await Promise.all([write(a, 'a'), write(b, 'b')]);
-      expect(await a.audit.verify()).toEqual({ ok: true, checked: 60 });
-      expect(await b.audit.verify()).toEqual({ ok: true, checked: 60 });
+      expect(await a.audit.verify()).toMatchObject({ ok: true, checked: 60 });
+      expect(await b.audit.verify()).toMatchObject({ ok: true, checked: 60 });
       expect(a.audit.writeFailures() + b.audit.writeFailures()).toBe(0);
     } finally {
       await a.close();

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { validation } from '../../errors.js';
+import { parseChainHead } from '../../security/auditChain.js';
 import type { System } from '../../system.js';
-import { auditMetricsSchema, auditQuery, verificationSchema } from '../schemas/audit.js';
+import { auditMetricsSchema, auditQuery, verificationSchema, verifyQuery } from '../schemas/audit.js';
 import { errorResponses, pageOf } from '../schemas/common.js';
 
 interface AuditQuery {
@@ -38,17 +39,23 @@ export const auditRoutes: FastifyPluginAsync<{ system: System }> = async (app, {
     },
   );
 
-  app.get(
+  app.get<{ Querystring: { head?: string } }>(
     '/verify',
     {
       config: { access: 'audit:view' },
       schema: {
         tags: ['audit'],
-        summary: 'Walk the hash chain in order and report the first broken link',
+        summary:
+          'Walk the hash chain in order and report the first broken link; with ?head=seq:hash, also that the chain still contains that head',
+        querystring: verifyQuery,
         response: { 200: verificationSchema, ...errorResponses },
       },
     },
-    () => system.audit.verify(),
+    (request) => {
+      const head = request.query.head === undefined ? undefined : parseChainHead(request.query.head);
+      if (head === null) throw validation('query.head must be <seq>:<64 hex>', { field: 'head' });
+      return system.audit.verify(head);
+    },
   );
 
   app.get(

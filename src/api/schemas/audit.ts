@@ -35,6 +35,15 @@ export const auditQuery = {
   },
 } as const;
 
+/** `?head=<seq>:<hash>`: a head recorded earlier that the chain must still contain. */
+export const verifyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    head: { type: 'string', maxLength: 85, pattern: '^[0-9]{1,19}:[0-9a-f]{64}$' },
+  },
+} as const;
+
 export const verificationSchema = {
   type: 'object',
   properties: {
@@ -43,6 +52,12 @@ export const verificationSchema = {
     firstBrokenId: { type: 'string' },
     firstBrokenSeq: { type: 'string' },
     reason: { type: 'string' },
+    head: {
+      type: 'object',
+      description: 'The newest chained row: keep it to check later with ?head=seq:hash',
+      properties: { seq: { type: 'integer' }, hash: { type: 'string' } },
+      required: ['seq', 'hash'],
+    },
   },
   required: ['ok', 'checked'],
 } as const;

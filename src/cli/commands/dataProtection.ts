@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseChainHead } from '../../security/auditChain.js';
 import type { ComplianceReport } from '../../security/compliance.js';
 import { rotateKeys } from '../../security/keyRotation.js';
 import type { System } from '../../system.js';
@@ -38,18 +39,22 @@ export function registerDataProtectionCommands(program: Command): void {
     .description('Audit log')
     .command('verify')
     .description('Walk the audit hash chain and report the first broken link (exit 1 when broken)')
+    .option('--head <seq:hash>', 'a head recorded earlier: fail if the chain no longer contains it')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }, command: Command) => {
+    .action(async (o: { json?: boolean; head?: string }, command: Command) => {
       try {
+        const head = o.head === undefined ? undefined : parseChainHead(o.head);
+        if (head === null) throw new Error('--head must be <seq>:<64 hex characters>, as verify prints it');
+        const query = head ? `?head=${head.seq}:${head.hash}` : '';
         const result = await viaServerOrDb(
           command,
-          (api) => api.get<Awaited<ReturnType<System['audit']['verify']>>>('/api/audit/verify'),
-          (s) => s.audit.verify(),
+          (api) => api.get<Awaited<ReturnType<System['audit']['verify']>>>(`/api/audit/verify${query}`),
+          (s) => s.audit.verify(head),
         );
         print(result, Boolean(o.json), () =>
           result.ok
-            ? `audit chain intact: ${result.checked} row(s) verified`
-            : `audit chain BROKEN at row ${result.firstBrokenId} (seq ${result.firstBrokenSeq}, ${result.reason}) after ${result.checked} row(s)`,
+            ? `audit chain intact: ${result.checked} row(s) verified${result.head ? `; head ${result.head.seq}:${result.head.hash}` : ''}`
+            : `audit chain BROKEN at ${result.firstBrokenId ? `row ${result.firstBrokenId} ` : ''}(seq ${result.firstBrokenSeq ?? '-'}, ${result.reason}) after ${result.checked} row(s)`,
         );
         if (!result.ok) process.exitCode = 1;
       } catch (error) {
