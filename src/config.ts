@@ -59,6 +59,12 @@ export interface Config {
   trustProxy: boolean;
   bodyLimitBytes: number;
   logLevel: LogLevel;
+  /** Open SSE streams allowed per user on one node (429 beyond). */
+  maxStreamsPerUser: number;
+  /** How long events are kept for resuming streams with Last-Event-ID. */
+  eventRetentionSeconds: number;
+  /** Threads idle longer than this many days are deleted; 0 keeps them. */
+  threadTtlDays: number;
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -179,6 +185,9 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, 'BSM_TRUST_PROXY', false),
     bodyLimitBytes: int(env, 'BSM_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     logLevel,
+    maxStreamsPerUser: int(env, 'BSM_MAX_STREAMS_PER_USER', 10, 1, 10_000),
+    eventRetentionSeconds: int(env, 'BSM_EVENT_RETENTION_SECONDS', 3600, 60, 7 * 86400),
+    threadTtlDays: int(env, 'BSM_THREAD_TTL_DAYS', 0, 0, 36500),
   };
 }
 

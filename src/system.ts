@@ -17,6 +17,7 @@ import { createToolInvoker } from './core/plugins/toolInvoker.js';
 import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from './core/providers/registry.js';
 import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
+import { EventLog } from './core/streams/eventLog.js';
 import { followStepTasks, QueueWorkflowRunner } from './core/workflows/queueRunner.js';
 import type { WorkflowTaskRunner } from './core/workflows/taskRunner.js';
 import { WorkflowEngine } from './core/workflows/workflowEngine.js';
@@ -73,6 +74,8 @@ export interface System {
   secrets: ResolvedSecrets;
   repos: Repositories;
   events: EventBus;
+  /** Events kept in PostgreSQL for resumable streams (Last-Event-ID on any node). */
+  eventLog: EventLog;
   audit: AuditService;
   /** AES-256-GCM under the current key; older ENCRYPTION_KEYS still decrypt. */
   crypto: CryptoService;
@@ -115,6 +118,17 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // Both wait (at most 2 s each) for Redis: side by side, so a Redis outage costs start-up once.
     const [cache] = await Promise.all([createCacheService(config, logger, nodeId), events.start()]);
     closers.push(() => cache.close());
+    const eventLog = new EventLog(db, nodeId, logger, { retentionSeconds: config.eventRetentionSeconds });
+    events.setJournal((e) =>
+      eventLog.append({
+        type: e.type,
+        taskId: e.taskId ?? null,
+        ownerId: e.ownerId ?? null,
+        payload: e.payload,
+      }),
+    );
+    await eventLog.start();
+    closers.push(() => eventLog.stop());
     const audit = new AuditService(db, logger);
     const crypto = new CryptoService(secrets.encryptionKey, config.encryptionKeys);
     const vault = createVault(config, repos.secrets, crypto);
@@ -231,6 +245,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     });
     const metrics = new MetricsRegistry();
     metrics.register('events', () => events.metrics());
+    metrics.register('eventLog', () => eventLog.metrics());
     metrics.register('audit', () => audit.metrics());
     metrics.register('agents', () => agents.metrics());
     metrics.register('cache', () => cache.metrics());
@@ -247,6 +262,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       secrets,
       repos,
       events,
+      eventLog,
       audit,
       crypto,
       vault,

@@ -22,6 +22,8 @@ const SHIPPED: Record<string, string> = {
   '015_audit_chain': '7f6e0dd5a06bcf746262337d52875bd4b3e3ec3b3131c16704455ea0d9db6cad',
   '016_secrets': '006801f204dea93b5fa233eed0aa3dec8d0755be2470c015572bd4f0cd462776',
   '020_workflows': '31ea7a7199484530a5233604f32d3f508be4660f15ea7fcc77ced30e6dc35939',
+  '032_threads': 'a8fa39d0ad6de4b2efa2d8de9681d8762bbc8b3ce13d6cdc3b0f21e5ffb15b6a',
+  '033_event_log': 'ee9d06317c01e0bf3bd1b1bf81be322777ed870a7a38e4b299dfcd418d3b824f',
 };
 
 describe('shipped migrations', () => {
