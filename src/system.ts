@@ -17,7 +17,9 @@ import { createToolInvoker } from './core/plugins/toolInvoker.js';
 import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from './core/providers/registry.js';
 import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
+import { attemptStream } from './core/streams/attemptStream.js';
 import { EventLog } from './core/streams/eventLog.js';
+import { Threads } from './core/threads/threads.js';
 import { followStepTasks, QueueWorkflowRunner } from './core/workflows/queueRunner.js';
 import type { WorkflowTaskRunner } from './core/workflows/taskRunner.js';
 import { WorkflowEngine } from './core/workflows/workflowEngine.js';
@@ -95,6 +97,8 @@ export interface System {
   workflowEngine: WorkflowEngine;
   providers: ProviderRegistry;
   queue: TaskQueue;
+  /** Conversations: threads, their turns and the multitask policy. */
+  threads: Threads;
   engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -174,6 +178,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
             : undefined,
         // The provider key lives in the vault under the agent's `model_key` (seed default `bsm`).
         apiKey: (agent) => vault.get(agent.modelKey),
+        // Deltas and tool calls go to the event log; a thread's turn reads and extends its history.
+        stream: (task, attempt) => attemptStream(eventLog, task, attempt),
+        prepareInput: (task) => threads.prepareInput(task),
+        completeThreadTask: (task, completion) => threads.completeTask(task, completion),
         screenInput: async (agent, text, context) => {
           const { patterns } = detectPromptInjection(text);
           if (patterns.length) {
@@ -195,6 +203,18 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         ...options.queue,
       },
     );
+    const threads: Threads = new Threads({
+      db,
+      repo: repos.threads,
+      queue,
+      agents,
+      events,
+      logger,
+      nodeId,
+      ttlDays: config.threadTtlDays,
+    });
+    threads.start();
+    closers.push(async () => threads.stop());
     const workflows = new Workflows({ repo: repos.workflows, agents, events, logger });
     const workflowEngine = new WorkflowEngine({
       db,
@@ -276,6 +296,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       workflowEngine,
       providers,
       queue,
+      threads,
       engine,
       readiness,
       async close() {

@@ -21,6 +21,7 @@ import { modelRoutes } from './routes/models.js';
 import { secretRoutes } from './routes/secrets.js';
 import { streamRoutes } from './routes/streams.js';
 import { taskRoutes } from './routes/tasks.js';
+import { threadRoutes } from './routes/threads.js';
 import { threatRoutes } from './routes/threats.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -213,6 +214,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(workflowRoutes, { prefix: '/api', system });
   await app.register(agentRunRoutes, { prefix: '/api/agents', system });
   await app.register(taskRoutes, { prefix: '/api/tasks', system });
+  await app.register(threadRoutes, { prefix: '/api/threads', system });
   await app.register(engineRoutes, { prefix: '/api/engine', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
