@@ -3,8 +3,8 @@
  * A bad value throws a ConfigError whose message is one line naming the variable.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isIP } from 'node:net';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 
@@ -71,6 +71,12 @@ export interface Config {
   apiKeyTtlDays: number;
   bodyLimitBytes: number;
   logLevel: LogLevel;
+  /** Open SSE streams allowed per user on one node (429 beyond). */
+  maxStreamsPerUser: number;
+  /** How long events are kept for resuming streams with Last-Event-ID. */
+  eventRetentionSeconds: number;
+  /** Threads idle longer than this many days are deleted; 0 keeps them. */
+  threadTtlDays: number;
 }
 
 export type TrustProxy = false | number | string[];
@@ -234,6 +240,9 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeyTtlDays: int(env, 'BSM_API_KEY_TTL_DAYS', 90, 0, 3650),
     bodyLimitBytes: int(env, 'BSM_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     logLevel,
+    maxStreamsPerUser: int(env, 'BSM_MAX_STREAMS_PER_USER', 10, 1, 10_000),
+    eventRetentionSeconds: int(env, 'BSM_EVENT_RETENTION_SECONDS', 3600, 60, 7 * 86400),
+    threadTtlDays: int(env, 'BSM_THREAD_TTL_DAYS', 0, 0, 36500),
   };
 }
 

@@ -74,6 +74,8 @@ export interface Task {
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
   cancelRequested: boolean;
+  /** The thread this task is a turn of (`type: "thread"`), else null. */
+  threadId?: string | null;
 }
 
 export type UserRole = 'admin' | 'user' | 'viewer';

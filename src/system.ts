@@ -20,6 +20,10 @@ import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from '.
 import { registerQueueMetrics } from './core/queue/metrics.js';
 import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
+import { attemptStream } from './core/streams/attemptStream.js';
+import { EventLog } from './core/streams/eventLog.js';
+import { registerEventLogMetrics } from './core/streams/metrics.js';
+import { Threads } from './core/threads/threads.js';
 import { followStepTasks, QueueWorkflowRunner } from './core/workflows/queueRunner.js';
 import type { WorkflowTaskRunner } from './core/workflows/taskRunner.js';
 import { WorkflowEngine } from './core/workflows/workflowEngine.js';
@@ -80,6 +84,8 @@ export interface System {
   secrets: ResolvedSecrets;
   repos: Repositories;
   events: EventBus;
+  /** Events kept in PostgreSQL for resumable streams (Last-Event-ID on any node). */
+  eventLog: EventLog;
   audit: AuditService;
   /** AES-256-GCM under the current key; older ENCRYPTION_KEYS still decrypt. */
   crypto: CryptoService;
@@ -99,6 +105,8 @@ export interface System {
   workflowEngine: WorkflowEngine;
   providers: ProviderRegistry;
   queue: TaskQueue;
+  /** Conversations: threads, their turns and the multitask policy. */
+  threads: Threads;
   engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -124,6 +132,17 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // Both wait (at most 2 s each) for Redis: side by side, so a Redis outage costs start-up once.
     const [cache] = await Promise.all([createCacheService(config, logger, nodeId), events.start()]);
     closers.push(() => cache.close());
+    const eventLog = new EventLog(db, nodeId, logger, { retentionSeconds: config.eventRetentionSeconds });
+    events.setJournal((e) =>
+      eventLog.append({
+        type: e.type,
+        taskId: e.taskId ?? null,
+        ownerId: e.ownerId ?? null,
+        payload: e.payload,
+      }),
+    );
+    await eventLog.start();
+    closers.push(() => eventLog.stop());
     const audit = new AuditService(
       db,
       logger,
@@ -175,6 +194,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
             : undefined,
         // The provider key lives in the vault under the agent's `model_key` (seed default `bsm`).
         apiKey: (agent) => vault.get(agent.modelKey),
+        // Deltas and tool calls go to the event log; a thread's turn reads and extends its history.
+        stream: (task, attempt) => attemptStream(eventLog, task, attempt),
+        prepareInput: (task) => threads.prepareInput(task),
+        completeThreadTask: (task, completion) => threads.completeTask(task, completion),
         screenInput: async (agent, text, context) => {
           const { patterns } = detectPromptInjection(text);
           if (patterns.length) {
@@ -196,6 +219,18 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         ...options.queue,
       },
     );
+    const threads: Threads = new Threads({
+      db,
+      repo: repos.threads,
+      queue,
+      agents,
+      events,
+      logger,
+      nodeId,
+      ttlDays: config.threadTtlDays,
+    });
+    threads.start();
+    closers.push(async () => threads.stop());
     const workflows = new Workflows({ repo: repos.workflows, agents, events, logger });
     const workflowEngine = new WorkflowEngine({
       db,
@@ -251,6 +286,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     registerCacheMetrics(metrics, cache);
     registerSecurityMetrics(metrics, audit);
     registerAuditHeadMetrics(metrics.registry, () => audit.head());
+    registerEventLogMetrics(metrics, eventLog);
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     // Redis down degrades (slower reads) but does not stop the API: not critical.
     if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });
@@ -262,6 +298,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       secrets,
       repos,
       events,
+      eventLog,
       audit,
       crypto,
       vault,
@@ -275,6 +312,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       workflowEngine,
       providers,
       queue,
+      threads,
       engine,
       readiness,
       async close() {

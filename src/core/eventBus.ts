@@ -23,6 +23,8 @@ export class EventBus {
   private readonly counts = new Map<EventType, number>();
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
+  /** Where this node's own events are also recorded (the event log, for resumable streams). */
+  private journal: ((event: BusEvent) => void) | undefined;
 
   constructor(
     readonly nodeId: string,
@@ -41,6 +43,11 @@ export class EventBus {
     await this.transport?.stop();
   }
 
+  /** Records every event emitted here (not those received from other nodes: they record theirs). */
+  setJournal(journal: (event: BusEvent) => void): void {
+    this.journal = journal;
+  }
+
   emit<P extends Record<string, unknown>>(
     type: EventType,
     payload: P,
@@ -55,6 +62,7 @@ export class EventBus {
       at: new Date().toISOString(),
     };
     this.deliver(event as BusEvent);
+    this.journal?.(event as BusEvent);
     if (this.transport) {
       this.transport.publish(event as BusEvent).catch((err: unknown) => {
         this.logger.warn({ err: (err as Error).message, type }, 'event not published to other nodes');

@@ -8,6 +8,7 @@ import { RefreshTokenRepository } from './refreshTokens.js';
 import { SecretRepository } from './secrets.js';
 import { SecurityThreatRepository } from './securityThreats.js';
 import { TaskRepository } from './tasks.js';
+import { ThreadRepository } from './threads.js';
 import { UserRepository } from './users.js';
 import { WorkflowRunRepository } from './workflowRuns.js';
 import { WorkflowRepository } from './workflows.js';
@@ -36,6 +37,7 @@ export interface Repositories {
   executions: ExecutionRepository;
   secrets: SecretRepository;
   workflows: WorkflowRepository;
+  threads: ThreadRepository;
   workflowRuns: WorkflowRunRepository;
   refreshTokens: RefreshTokenRepository;
   apiKeys: ApiKeyRepository;
@@ -53,6 +55,7 @@ export function createRepositories(db: Queryable): Repositories {
     executions: new ExecutionRepository(db),
     secrets: new SecretRepository(db),
     workflows: new WorkflowRepository(db),
+    threads: new ThreadRepository(db),
     workflowRuns: new WorkflowRunRepository(db),
     refreshTokens: new RefreshTokenRepository(db),
     apiKeys: new ApiKeyRepository(db),

@@ -28,6 +28,7 @@ export interface TaskRow {
   lease_owner: string | null;
   lease_expires_at: Date | null;
   cancel_requested: boolean;
+  thread_id?: string | null;
 }
 
 export function toTask(row: TaskRow): Task {
@@ -55,6 +56,7 @@ export function toTask(row: TaskRow): Task {
     leaseOwner: row.lease_owner ?? null,
     leaseExpiresAt: row.lease_expires_at ?? null,
     cancelRequested: row.cancel_requested ?? false,
+    threadId: row.thread_id ?? null,
   };
 }
 

@@ -87,14 +87,14 @@ describe('event stream (SSE)', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('VALIDATION_ERROR');
     await sleep(150); // streams of earlier tests finish closing
-    const before = t.system.events.metrics().listeners;
+    const before = t.system.eventLog.metrics().listeners;
     const client = connectSse(`${base}/api/events`);
     await client.status;
     await sleep(50);
-    expect(t.system.events.metrics().listeners).toBe(before + 1);
+    expect(t.system.eventLog.metrics().listeners).toBe(before + 1);
     client.close();
     await sleep(100);
-    expect(t.system.events.metrics().listeners).toBe(before);
+    expect(t.system.eventLog.metrics().listeners).toBe(before);
   });
 });
 

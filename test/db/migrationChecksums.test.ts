@@ -27,6 +27,8 @@ const SHIPPED: Record<string, string> = {
   '036_task_agent_handle': 'cc577493654c86b94591ee91b62f9a190da8295d3379c83232c1123951fbd8c6',
   '021_username_case_insensitive': 'ed9e900170de007eaaa134fb93d5515fc60bd6cfb5fbcfdb0d30e19e36caaa8e',
   '023_audit_chain_hmac': '1b4e8e04a8de9fc3233b23a3c887b884a2130dcdc1379e3e4f66056713fd809a',
+  '032_threads': 'a8fa39d0ad6de4b2efa2d8de9681d8762bbc8b3ce13d6cdc3b0f21e5ffb15b6a',
+  '033_event_log': 'ee9d06317c01e0bf3bd1b1bf81be322777ed870a7a38e4b299dfcd418d3b824f',
 };
 
 describe('shipped migrations', () => {

@@ -48,7 +48,7 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
     expect(result.timezone).toBe('UTC');
     expect(Date.parse(result.iso)).toBeGreaterThanOrEqual(before - 1000);
     expect(done.output.text).toBe(`model saw: ${toolMessage}`);
-    expect(done.output.toolCalls).toEqual([{ name: 'time.now', arguments: {}, result }]);
+    expect(done.output.toolCalls).toEqual([{ id: 'call-1', step: 1, name: 'time.now', arguments: {}, result }]);
     expect(done.output.usage.totalTokens).toBe(14);
     const executions = (await h.t.inject(`/api/tasks/${done.taskId}/executions`)).json();
     expect(executions.items).toEqual([expect.objectContaining({ status: 'success', tokensUsed: 14 })]);
@@ -71,6 +71,8 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
     );
     expect(done.output.toolCalls).toEqual([
       {
+        id: 'call-1',
+        step: 1,
         name: 'http.get',
         arguments: { url: 'http://127.0.0.1:1/' },
         error: 'Action http.get is not allowed for agent clock; allowed actions: time.now',

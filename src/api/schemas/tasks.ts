@@ -87,6 +87,7 @@ export const taskSchema = {
     runAt: { type: 'string', format: 'date-time' },
     leaseOwner: { type: ['string', 'null'] },
     leaseExpiresAt: { type: ['string', 'null'], format: 'date-time' },
+    threadId: { type: ['string', 'null'], description: 'the thread this task is a turn of' },
     cancelRequested: { type: 'boolean' },
   },
 } as const;

@@ -30,7 +30,11 @@ export function taskMessages(input: unknown): ChatMessage[] {
       if (!m || !ROLES.has(m.role) || typeof m.content !== 'string') {
         throw new InvalidTaskInputError(`messages[${i}] must be {role, content}`);
       }
-      return { role: m.role, content: fill(m.content, variables) };
+      const message: ChatMessage = { role: m.role, content: fill(m.content, variables) };
+      // Thread history carries tool calls and the ids their results answer.
+      if (Array.isArray(m.toolCalls) && m.toolCalls.length) message.toolCalls = m.toolCalls;
+      if (typeof m.toolCallId === 'string') message.toolCallId = m.toolCallId;
+      return message;
     });
   }
   throw new InvalidTaskInputError('input needs a prompt or a non-empty messages list');

@@ -3,8 +3,15 @@
  * queue's job (with back-off and an execution row per attempt), so the SDK's own are off.
  */
 import OpenAI from 'openai';
-import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
 import { taskMessages } from './input.js';
+import { toOpenAIMessage } from './openaiMessages.js';
+import { streamCompletion } from './openaiStream.js';
 import type { Provider, ProviderContext, ProviderResult, TaskInput, ToolCallRecord, Usage } from './types.js';
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -42,10 +49,8 @@ export class OpenAIProvider implements Provider {
     const baseURL = configString(agent.config, 'baseUrl') ?? this.defaults.baseUrl;
     const client = new OpenAI({ apiKey: apiKey ?? 'not-needed', baseURL, maxRetries: 0 });
 
-    // A `tool` message in the input has no call id to answer; it reaches the model as user text.
-    const messages: ChatCompletionMessageParam[] = taskMessages(input).map((m) =>
-      m.role === 'tool' ? { role: 'user', content: m.content } : { role: m.role, content: m.content },
-    );
+    // History and input, tool calls and results included (thread runs replay them in order).
+    const messages: ChatCompletionMessageParam[] = taskMessages(input).map(toOpenAIMessage);
     // The operator's role is always the first system message; a caller's own system messages
     // (only when the agent allows them, checked at submit) follow it (SPEC §10).
     if (agent.role) messages.unshift({ role: 'system', content: agent.role });
@@ -60,19 +65,27 @@ export class OpenAIProvider implements Provider {
     const toolCalls: ToolCallRecord[] = [];
 
     for (let step = 1; ; step++) {
-      const completion = await client.chat.completions.create(
-        {
-          model: agent.modelName ?? DEFAULT_MODEL,
-          messages,
-          ...(toolDefs ? { tools: toolDefs } : {}),
-        },
-        { signal },
-      );
-      usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
-      usage.completionTokens += completion.usage?.completion_tokens ?? 0;
-      usage.totalTokens += completion.usage?.total_tokens ?? 0;
-      const message = completion.choices[0]?.message;
-      if (!message) throw new Error('the model returned no choices');
+      const body = {
+        model: agent.modelName ?? DEFAULT_MODEL,
+        messages,
+        ...(toolDefs ? { tools: toolDefs } : {}),
+      };
+      let message: { content: string | null; tool_calls?: ChatCompletionMessageToolCall[] };
+      let stepUsage: CompletionUsage | undefined;
+      if (ctx.stream) {
+        const streamed = await streamCompletion(client, body, signal, ctx.stream);
+        message = { content: streamed.content, tool_calls: streamed.toolCalls };
+        stepUsage = streamed.usage;
+      } else {
+        const completion = await client.chat.completions.create(body, { signal });
+        const first = completion.choices[0]?.message;
+        if (!first) throw new Error('the model returned no choices');
+        message = first;
+        stepUsage = completion.usage;
+      }
+      usage.promptTokens += stepUsage?.prompt_tokens ?? 0;
+      usage.completionTokens += stepUsage?.completion_tokens ?? 0;
+      usage.totalTokens += stepUsage?.total_tokens ?? 0;
       const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');
       if (!tools || calls.length === 0) {
         return { text: message.content ?? '', usage, ...(toolCalls.length ? { toolCalls } : {}) };
@@ -81,13 +94,19 @@ export class OpenAIProvider implements Provider {
       messages.push({ role: 'assistant', content: message.content ?? null, tool_calls: calls });
       for (const call of calls) {
         const args = parseArguments(call.function.arguments);
-        const record: ToolCallRecord = { name: call.function.name, arguments: args };
+        const record: ToolCallRecord = { id: call.id, step, name: call.function.name, arguments: args };
+        ctx.stream?.toolCall({ id: call.id, name: record.name, arguments: args });
         try {
           record.result = await tools.invoke(call.function.name, args, signal);
         } catch (error) {
           signal.throwIfAborted();
           record.error = error instanceof Error ? error.message : String(error);
         }
+        ctx.stream?.toolResult({
+          id: call.id,
+          name: record.name,
+          ...(record.error ? { error: record.error } : {}),
+        });
         toolCalls.push(record);
         const content = record.error ? `error: ${record.error}` : JSON.stringify(record.result ?? null);
         messages.push({ role: 'tool', tool_call_id: call.id, content });

@@ -10,6 +10,27 @@ import type { Logger } from '../../logger.js';
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** An assistant turn that asked for tools (thread history). */
+  toolCalls?: ToolCallRef[];
+  /** A `tool` message answering this call (thread history). */
+  toolCallId?: string;
+}
+
+/** A tool call as the model made it: its id, the function and the arguments. */
+export interface ToolCallRef {
+  id: string;
+  name: string;
+  arguments: unknown;
+}
+
+/**
+ * Where a provider reports what it writes while it writes it (SPEC §12): text deltas and tool
+ * calls. The queue turns them into `task:delta` / `task:tool_call` / `task:tool_result` events.
+ */
+export interface StreamSink {
+  delta(text: string): void;
+  toolCall(call: ToolCallRef): void;
+  toolResult(call: { id: string; name: string; error?: string }): void;
 }
 
 export interface TaskInput {
@@ -26,6 +47,10 @@ export interface Usage {
 
 /** One tool call the model asked for, and what came of it. */
 export interface ToolCallRecord {
+  /** The model's call id (threads store it to pair calls with results). */
+  id?: string;
+  /** Which model request asked for it (1-based): calls of one step share an assistant turn. */
+  step?: number;
   name: string;
   arguments: unknown;
   result?: unknown;
@@ -65,6 +90,8 @@ export interface ProviderContext {
   /** API key resolved for this agent (vault secret named by `model_key`, agent config, or env). */
   apiKey?: string;
   tools?: ToolInvoker;
+  /** Present when the answer should stream (the agent's `config.stream` is not false). */
+  stream?: StreamSink;
 }
 
 export interface Provider {

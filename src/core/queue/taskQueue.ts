@@ -10,7 +10,7 @@ import { TERMINAL_TASK_STATUSES } from '../../domain.js';
 import { AppError, conflict, validation } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Repositories } from '../../repositories/index.js';
-import { toTask } from '../../repositories/tasks.js';
+import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import type { AgentManager } from '../agentManager.js';
 import type { EventBus } from '../eventBus.js';
 import {
@@ -23,9 +23,9 @@ import type { ChildTaskRequest, TaskRunner, ToolInvoker } from '../providers/typ
 import { type BackoffPolicy, ExponentialBackoff } from './backoff.js';
 import { QueueMetrics } from './metrics.js';
 import { cancelTask } from './sql/cancelTask.js';
-import { insertTask } from './sql/insertTask.js';
+import { type InsertTaskParams, insertTask } from './sql/insertTask.js';
 import { type RetriedRow, retryTasks } from './sql/retryTasks.js';
-import { TaskWorker } from './worker.js';
+import { TaskWorker, type WorkerDeps } from './worker.js';
 
 export interface SubmitRequest {
   /** The agent's human handle. */
@@ -40,6 +40,11 @@ export interface SubmitRequest {
   taskId?: string;
   createdBy?: string | null;
   parentTaskId?: string | null;
+  /**
+   * Writes the row instead of the plain insert (threads: under the thread's lock, parked behind
+   * its active run). Returns undefined when the taskId already exists.
+   */
+  insert?(params: InsertTaskParams): Promise<TaskRow | undefined>;
 }
 
 export interface TaskQueueOptions {
@@ -60,6 +65,9 @@ export interface TaskQueueDeps {
   logger: Logger;
   tools?(agent: Agent, task: Task): ToolInvoker | undefined;
   apiKey?(agent: Agent): Promise<string | undefined>;
+  stream?: WorkerDeps['stream'];
+  prepareInput?: WorkerDeps['prepareInput'];
+  completeThreadTask?: WorkerDeps['completeThreadTask'];
   /**
    * Screens task input for prompt injection (the security hub): returns the patterns found, after
    * recording the finding. The queue flags the task, or refuses it when the agent asks.
@@ -72,6 +80,8 @@ export interface TaskQueueDeps {
 }
 
 const AGENT_CACHE_MS = 5_000;
+/** A long-poll's database re-check when no event woke it (SPEC §10). */
+export const LONG_POLL_RECHECK_MS = 2_000;
 const isTerminal = (status: TaskStatus) => TERMINAL_TASK_STATUSES.includes(status);
 const RETRYABLE = ['failed', 'cancelled'] as const;
 
@@ -102,6 +112,11 @@ export class TaskQueue implements TaskRunner {
         agentById: (id) => this.agentById(id),
         tools: deps.tools,
         apiKey: deps.apiKey,
+        stream: (task, attempt) => deps.stream?.(task, attempt),
+        prepareInput: (task) => (deps.prepareInput ? deps.prepareInput(task) : Promise.resolve(task.input)),
+        completeThreadTask: deps.completeThreadTask
+          ? (task, completion) => deps.completeThreadTask!(task, completion)
+          : undefined,
       },
     );
   }
@@ -159,7 +174,8 @@ export class TaskQueue implements TaskRunner {
       }
       metadata.promptInjection = { patterns };
     }
-    const row = await insertTask(this.deps.db, {
+    const insert = request.insert ?? ((params: InsertTaskParams) => insertTask(this.deps.db, params));
+    const row = await insert({
       taskId,
       agentUuid: agent.id,
       type: request.type ?? 'execute',
@@ -290,8 +306,8 @@ export class TaskQueue implements TaskRunner {
 
   /**
    * Resolves with the task once it is final, or as it is after `waitMs`. Woken by this node's
-   * events (and other nodes' when the bus has a transport); re-reads the row at least every
-   * 250 ms, so it never depends on an event arriving.
+   * events (and other nodes' when the bus has a transport); without one it re-reads the row every
+   * 2 s (SPEC §10: wake on events, re-check the database no more often than that).
    */
   async waitForTask(taskId: string, waitMs: number, onProgress?: (task: Task) => void): Promise<Task> {
     const deadline = Date.now() + waitMs;
@@ -299,7 +315,7 @@ export class TaskQueue implements TaskRunner {
     let lastStatus = task.status;
     onProgress?.(task);
     while (!isTerminal(task.status) && Date.now() < deadline) {
-      const slice = Math.min(deadline - Date.now(), 250);
+      const slice = Math.min(deadline - Date.now(), LONG_POLL_RECHECK_MS);
       await this.deps.events.waitFor((e) => e.taskId === taskId, slice).catch(() => undefined);
       task = await this.get(taskId);
       if (task.status !== lastStatus || task.retryCount) {

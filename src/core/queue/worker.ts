@@ -13,7 +13,7 @@ import type { Logger } from '../../logger.js';
 import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import type { EventBus } from '../eventBus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { ProviderResult, TaskInput, ToolInvoker } from '../providers/types.js';
+import type { ProviderResult, StreamSink, TaskInput, ToolInvoker } from '../providers/types.js';
 import { type AbortReason, abortable, failureMessage, isAbort, TaskAbort } from './abort.js';
 import { AgentSlots } from './agentSlots.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -23,6 +23,7 @@ import { LeaseKeeper } from './lease.js';
 import type { QueueMetrics } from './metrics.js';
 import { reportFinished, reportReaped } from './outcomes.js';
 import { type ClaimRequest, claimTasks } from './sql/claimTasks.js';
+import type { Completion } from './sql/completeTasks.js';
 import { failTask } from './sql/failTask.js';
 import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
 import { releaseTasks } from './sql/releaseTasks.js';
@@ -48,6 +49,12 @@ export interface WorkerDeps {
   agentById(id: string): Promise<Agent>;
   tools?(agent: Agent, task: Task): ToolInvoker | undefined;
   apiKey?(agent: Agent): Promise<string | undefined>;
+  /** Where an attempt's deltas and tool calls go (the event log), when it streams. */
+  stream?(task: Task, attempt: number): StreamSink | undefined;
+  /** The input a provider sees: a thread's task gets its thread's history (read at run time). */
+  prepareInput?(task: Task): Promise<unknown>;
+  /** Completes a thread's task and appends its turn in one transaction (instead of the batcher). */
+  completeThreadTask?(task: Task, completion: Completion): Promise<TaskRow | undefined>;
 }
 
 interface Running {
@@ -263,14 +270,17 @@ export class TaskWorker {
       // A vault read per task only for providers that use a key (the queue benchmark's echo tasks
       // ran one needless query each: 10,010 of them for 10,000 jobs).
       const apiKey = provider.needsApiKey ? await this.deps.apiKey?.(agent) : undefined;
+      const input = task.threadId && this.deps.prepareInput ? await this.deps.prepareInput(task) : task.input;
+      const stream = agent.config.stream === false ? undefined : this.deps.stream?.(task, attempt);
       result = await abortable(
-        provider.run(task.input as TaskInput, {
+        provider.run(input as TaskInput, {
           agent,
           task,
           signal: controller.signal,
           logger: this.deps.logger,
           apiKey,
           tools: this.deps.tools?.(agent, task),
+          stream,
         }),
         controller.signal,
       );
@@ -303,14 +313,18 @@ export class TaskWorker {
     }
     let row: TaskRow | undefined;
     if (result && failure === undefined) {
-      row = await this.completions.complete({
+      const completion: Completion = {
         id: task.id,
         result,
         executionId,
         output: result.text,
         tokensUsed: result.usage.totalTokens,
         executionTimeMs,
-      });
+      };
+      row =
+        task.threadId && this.deps.completeThreadTask
+          ? await this.deps.completeThreadTask(task, completion)
+          : await this.completions.complete(completion);
     } else {
       const timedOut = isAbort(failure, 'timeout');
       const message = failureMessage(failure, task.timeoutSeconds);

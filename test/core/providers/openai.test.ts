@@ -79,8 +79,8 @@ describe('OpenAIProvider', () => {
     expect(result.text).toBe('saw {"now":"noon"} | error: action forbidden is not allowed');
     expect(result.usage.totalTokens).toBe(10);
     expect(result.toolCalls).toEqual([
-      { name: 'time.now', arguments: {}, result: { now: 'noon' } },
-      { name: 'forbidden', arguments: { x: 1 }, error: 'action forbidden is not allowed' },
+      { id: 'c1', step: 1, name: 'time.now', arguments: {}, result: { now: 'noon' } },
+      { id: 'c2', step: 1, name: 'forbidden', arguments: { x: 1 }, error: 'action forbidden is not allowed' },
     ]);
     expect(server.requests[0].tools?.map((t) => t.function.name)).toEqual(['time.now']);
   });

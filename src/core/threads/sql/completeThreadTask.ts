@@ -1,0 +1,31 @@
+import type { Queryable } from '../../../db/index.js';
+import type { TaskRow } from '../../../repositories/tasks.js';
+import type { Completion } from '../../queue/sql/completeTasks.js';
+
+/**
+ * Completes one thread task and records its attempt (as `completeTasks` does for a batch), inside
+ * the transaction that appends the turn: the turn is in the thread exactly when the task is
+ * completed. `lease_owner = $2`: a worker whose lease was taken back changes nothing.
+ */
+export async function completeThreadTask(
+  tx: Queryable,
+  owner: string,
+  c: Completion,
+): Promise<TaskRow | undefined> {
+  const { rows } = await tx.query<TaskRow>(
+    `WITH done AS (
+       UPDATE tasks
+       SET status = 'completed', output = $3, error = NULL, completed_at = CURRENT_TIMESTAMP,
+           lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = $1 AND status = 'running' AND lease_owner = $2
+       RETURNING *
+     ), attempt AS (
+       INSERT INTO agent_executions (execution_id, agent_id, task_id, input, output, tokens_used,
+                                     execution_time_ms, status)
+       SELECT $4, done.agent_id, done.id, done.input::text, $5, $6, $7, 'success' FROM done
+     )
+     SELECT * FROM done`,
+    [c.id, owner, JSON.stringify(c.result), c.executionId, c.output, c.tokensUsed, c.executionTimeMs],
+  );
+  return rows[0];
+}
