@@ -2,7 +2,6 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TrustProxy } from '../config.js';
@@ -11,6 +10,7 @@ import type { RouteAccess } from '../security/permissions.js';
 import type { System } from '../system.js';
 import { consoleRoutes } from './console.js';
 import { errorBody, handleError } from './errorHandler.js';
+import { registerOpenApi } from './openapi.js';
 import { API_CONTENT_SECURITY_POLICY, refuseNulCharacters, routerError } from './requestGuards.js';
 import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
@@ -200,19 +200,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
       maxAge: 600,
     });
   }
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'BSM-AgentOS API', version: '0.1.0', description: 'Control plane for AI agents' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        },
-      },
-      security: [{ bearer: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
+  await registerOpenApi(app, { version: '0.1.0' });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.addSchema(errorSchema);
   app.addSchema(agentSchema);
@@ -229,7 +217,6 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
-  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.register(authRoutes, { prefix: '/api/auth', system });
   await app.register(userRoutes, { prefix: '/api/users', system });
   await app.register(threatRoutes, { prefix: '/api/security', system });
