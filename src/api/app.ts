@@ -24,6 +24,7 @@ import { modelRoutes } from './routes/models.js';
 import { secretRoutes } from './routes/secrets.js';
 import { taskRoutes } from './routes/tasks.js';
 import { threatRoutes } from './routes/threats.js';
+import { userApiKeyRoutes } from './routes/userApiKeys.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
@@ -229,6 +230,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.register(authRoutes, { prefix: '/api/auth', system });
   await app.register(userRoutes, { prefix: '/api/users', system });
+  await app.register(userApiKeyRoutes, { prefix: '/api/users', system });
   await app.register(threatRoutes, { prefix: '/api/security', system });
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });
