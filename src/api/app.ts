@@ -27,6 +27,7 @@ import { taskRetryRoutes } from './routes/taskRetry.js';
 import { taskRoutes } from './routes/tasks.js';
 import { threadRoutes } from './routes/threads.js';
 import { threatRoutes } from './routes/threats.js';
+import { userApiKeyRoutes } from './routes/userApiKeys.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
@@ -219,6 +220,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(metricsRoutes, { system });
   await app.register(authRoutes, { prefix: '/api/auth', system });
   await app.register(userRoutes, { prefix: '/api/users', system });
+  await app.register(userApiKeyRoutes, { prefix: '/api/users', system });
   await app.register(threatRoutes, { prefix: '/api/security', system });
   await app.register(agentRoutes, { prefix: '/api/agents', system });
   await app.register(modelRoutes, { prefix: '/api/models', system });

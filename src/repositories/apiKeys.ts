@@ -93,6 +93,15 @@ export class ApiKeyRepository {
     return rowCount > 0;
   }
 
+  /** Revokes every live key of the user (password change or reset); answers how many. */
+  async revokeAllForUser(userId: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      'UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId],
+    );
+    return rowCount;
+  }
+
   async touch(id: string): Promise<void> {
     await this.db.query('UPDATE api_keys SET last_used_at = CURRENT_TIMESTAMP WHERE id = $1', [id]);
   }

@@ -62,7 +62,7 @@ export class SecurityHub {
     this.lockout = { ...DEFAULT_LOCKOUT, ...options.lockout };
     this.tokens = new TokenService(secrets.jwtSecret, config.accessTokenTtlSeconds);
     this.sessions = new SessionStore(db);
-    this.apiKeys = new ApiKeyService(repos.apiKeys);
+    this.apiKeys = new ApiKeyService(repos.apiKeys, config.apiKeyTtlDays);
     this.authenticator = new Authenticator({
       users: repos.users,
       tokens: this.tokens,
@@ -72,6 +72,7 @@ export class SecurityHub {
     this.accounts = new UserAccounts({
       repo: repos.users,
       sessions: this.sessions,
+      apiKeys: this.apiKeys,
       authenticator: this.authenticator,
     });
     this.rateLimiter = new RateLimiter(store, config.rateLimit);

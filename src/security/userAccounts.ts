@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { User, UserRole } from '../domain.js';
 import { AppError, conflict, validation } from '../errors.js';
 import type { UserRepository, UserRow } from '../repositories/users.js';
+import type { ApiKeyService } from './auth/apiKeys.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { SessionStore } from './auth/sessions.js';
 import {
@@ -32,6 +33,8 @@ export interface AccountPatch {
   role?: UserRole;
   isActive?: boolean;
   password?: string;
+  /** With `password`: the user's API keys keep working (by default a new password revokes them). */
+  keepApiKeys?: boolean;
 }
 
 export type AdminBootstrap =
@@ -40,7 +43,12 @@ export type AdminBootstrap =
 
 export class UserAccounts {
   constructor(
-    private readonly deps: { repo: UserRepository; sessions: SessionStore; authenticator: Authenticator },
+    private readonly deps: {
+      repo: UserRepository;
+      sessions: SessionStore;
+      apiKeys: ApiKeyService;
+      authenticator: Authenticator;
+    },
   ) {}
 
   async create(input: NewAccount): Promise<User> {
@@ -59,10 +67,11 @@ export class UserAccounts {
 
   /**
    * Applies a change. A new password or a deactivation ends every session of the user and
-   * refuses every token issued before it; the last active admin cannot be demoted or deactivated.
+   * refuses every token issued before it; a new password also revokes the user's API keys unless
+   * `keepApiKeys`. The last active admin cannot be demoted or deactivated.
    */
   async update(id: string, patch: AccountPatch): Promise<User> {
-    const { repo, sessions, authenticator } = this.deps;
+    const { repo, sessions, apiKeys, authenticator } = this.deps;
     const current = await repo.findRowById(id);
     const losesAdmin =
       current.role === 'admin' &&
@@ -91,6 +100,8 @@ export class UserAccounts {
       await repo.setTokenCutoff(id, Date.now());
       await sessions.revokeAllForUser(id, passwordHash ? 'password_change' : 'deactivated');
     }
+    // A leaked password may have minted keys: they go with it unless the caller says otherwise.
+    if (passwordHash !== undefined && patch.keepApiKeys !== true) await apiKeys.revokeAll(id);
     authenticator.invalidateUser(id);
     return user;
   }

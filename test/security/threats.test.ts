@@ -60,12 +60,12 @@ describe.each(stores)('threat detection with the %s store', (store) => {
     expect(status.lockout).toMatchObject({ accountFailures: 5, ipFailures: 20 });
   });
 
-  it('locks an account after 5 bad passwords (423 with Retry-After), even for the right password', async () => {
+  it('locks an (account, IP) pair after 5 bad passwords (423 with Retry-After), even for the right password', async () => {
     const victim = await createCaller(t.system, 'user');
     for (let i = 0; i < 5; i++) {
       expect((await login(victim.user.username, `wrong-guess-${i}-xyz`, '10.1.0.1')).statusCode).toBe(401);
     }
-    const locked = await login(victim.user.username, TEST_PASSWORD, '10.1.0.2');
+    const locked = await login(victim.user.username, TEST_PASSWORD, '10.1.0.1');
     expect(locked.statusCode).toBe(423);
     expect(locked.json().error.code).toBe('ACCOUNT_LOCKED');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(800);
@@ -78,7 +78,8 @@ describe.each(stores)('threat detection with the %s store', (store) => {
     expect(events.some((e) => e.payload.type === 'brute_force')).toBe(true);
     const audit = await t.system.repos.auditLogs.list({ action: 'security.threat' });
     expect(audit.items.some((a) => a.details.type === 'brute_force')).toBe(true);
-    // Another account logs in fine.
+    // The owner from another address, and another account, log in fine.
+    expect((await login(victim.user.username, TEST_PASSWORD, '10.1.0.2')).statusCode).toBe(200);
     const other = await createCaller(t.system, 'user');
     expect((await login(other.user.username, TEST_PASSWORD, '10.1.0.1')).statusCode).toBe(200);
   });

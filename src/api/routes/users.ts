@@ -82,7 +82,8 @@ export const userRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
       config: { access: 'user:manage' },
       schema: {
         tags: ['users'],
-        summary: 'Change email or role, (de)activate, or reset the password (ends their sessions)',
+        summary:
+          'Change email or role, (de)activate, or reset the password (ends their sessions and revokes their API keys unless keepApiKeys)',
         params,
         body: userPatchBody,
         response: { 200: userRef, ...errorResponses },
@@ -90,12 +91,17 @@ export const userRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
     },
     async (request) => {
       const user = await security.accounts.update(request.params.id, request.body);
-      const fields = Object.keys(request.body).filter((f) => f !== 'password');
+      const fields = Object.keys(request.body).filter((f) => f !== 'password' && f !== 'keepApiKeys');
       await auditRequest(audit, request, {
         action: request.body.password !== undefined ? 'user.password_reset' : 'user.update',
         resourceType: 'user',
         resourceId: user.id,
-        details: { fields, role: user.role, isActive: user.isActive },
+        details: {
+          fields,
+          role: user.role,
+          isActive: user.isActive,
+          ...(request.body.password !== undefined ? { keysKept: request.body.keepApiKeys === true } : {}),
+        },
       });
       return user;
     },

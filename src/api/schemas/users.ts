@@ -102,7 +102,9 @@ export const userPatchBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { email, role, isActive: { type: 'boolean' }, password },
+  properties: { email, role, isActive: { type: 'boolean' }, password, keepApiKeys: { type: 'boolean' } },
+  // keepApiKeys only means something next to a new password.
+  dependencies: { keepApiKeys: ['password'] },
 } as const;
 
 export const apiKeyCreateBody = {

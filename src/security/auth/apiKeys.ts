@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { User, UserRole } from '../../domain.js';
-import { AppError, notFound } from '../../errors.js';
+import { AppError, notFound, validation } from '../../errors.js';
 import type { ApiKey, ApiKeyRepository } from '../../repositories/apiKeys.js';
 import { ROLE_PERMISSIONS } from '../permissions.js';
 import { sha256Hex } from './sessions.js';
@@ -24,7 +24,11 @@ export function effectiveKeyRole(keyRole: UserRole, ownerRole: UserRole): UserRo
 }
 
 export class ApiKeyService {
-  constructor(private readonly repo: ApiKeyRepository) {}
+  /** `ttlDays`: BSM_API_KEY_TTL_DAYS, the default and longest lifetime (0: keys may never expire). */
+  constructor(
+    private readonly repo: ApiKeyRepository,
+    readonly ttlDays: number,
+  ) {}
 
   async create(
     owner: User,
@@ -34,6 +38,12 @@ export class ApiKeyService {
     if (!roleWithin(role, owner.role)) {
       throw new AppError(`A key cannot have role ${role}, above your own (${owner.role})`, 403, 'FORBIDDEN');
     }
+    const { ttlDays } = this;
+    if (ttlDays > 0 && input.expiresInDays !== undefined && input.expiresInDays > ttlDays) {
+      throw validation(`expiresInDays must be at most ${ttlDays} (BSM_API_KEY_TTL_DAYS)`, {
+        field: 'expiresInDays',
+      });
+    }
     const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const apiKey = await this.repo.create({
       userId: owner.id,
@@ -41,7 +51,7 @@ export class ApiKeyService {
       prefix: key.slice(0, 12),
       keyHash: sha256Hex(key),
       role,
-      expiresInDays: input.expiresInDays,
+      expiresInDays: input.expiresInDays ?? (ttlDays > 0 ? ttlDays : undefined),
     });
     return { apiKey, key };
   }
@@ -52,6 +62,11 @@ export class ApiKeyService {
 
   async revoke(ownerId: string, id: string): Promise<void> {
     if (!(await this.repo.revoke(ownerId, id))) throw notFound('API key', 'API_KEY_NOT_FOUND');
+  }
+
+  /** Every live key of the user stops working; answers how many were revoked. */
+  revokeAll(ownerId: string): Promise<number> {
+    return this.repo.revokeAllForUser(ownerId);
   }
 
   /** The live key with this value, if any; records its use. */
