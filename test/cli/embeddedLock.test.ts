@@ -10,7 +10,8 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli } from '../helpers/cli.js';
-import { type Child, login, startApi } from '../helpers/processes.js';
+import { createServerDatabase, serverDatabaseUrl } from '../helpers/db.js';
+import { type Child, deploymentEnv, login, startApi } from '../helpers/processes.js';
 
 const ADMIN_PASSWORD = 'lock-Admin-passphrase-1';
 
@@ -113,5 +114,50 @@ describe.runIf(cliBuilt)('a second bsm process on an embedded data directory', (
     const listed = await runCli(['agent', 'list', '--json'], env);
     expect(listed.status, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout).items.map((a: { agentId: string }) => a.agentId)).toEqual(['lock-bot']);
+  });
+});
+
+describe.runIf(cliBuilt && serverDatabaseUrl)('bsm login against a server on PostgreSQL and Redis', () => {
+  const configHome = mkdtempSync(path.join(tmpdir(), 'bsm-xdg-'));
+  let database: Awaited<ReturnType<typeof createServerDatabase>>;
+  let server: Child;
+  let base: string;
+  beforeAll(async () => {
+    database = await createServerDatabase();
+    ({ child: server, base } = await startApi([], deploymentEnv(database.url, ADMIN_PASSWORD)));
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  it('saves a session that later commands use without --url, refreshing it when refused', {
+    timeout: 120_000,
+  }, async () => {
+    // The CLI itself has no database configured: only the saved session leads it to the server.
+    const env = { XDG_CONFIG_HOME: configHome, BSM_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bsm-cli-')) };
+    const signedIn = await runCli(
+      ['login', '--url', base, '--username', 'admin', '--password-stdin'],
+      env,
+      undefined,
+      ADMIN_PASSWORD,
+    );
+    expect(signedIn.status, signedIn.stderr).toBe(0);
+    const credentials = path.join(configHome, 'bsm', 'credentials.json');
+    const file = JSON.parse(readFileSync(credentials, 'utf8'));
+    file.sessions[base].accessToken = 'revoked-or-garbage';
+    writeFileSync(credentials, JSON.stringify(file));
+    const created = await runCli(
+      ['agent', 'create', 'pg-bot', '--name', 'P', '--role', 'r', '--provider', 'echo', '--json'],
+      env,
+    );
+    expect(created.status, created.stderr).toBe(0);
+    const token = await login(base, 'admin', ADMIN_PASSWORD);
+    const seen = await fetch(`${base}/api/agents/pg-bot`, { headers: { authorization: `Bearer ${token}` } });
+    expect(seen.status).toBe(200);
+    expect((await runCli(['logout'], env)).status).toBe(0);
+    const refused = await runCli(['agent', 'get', 'pg-bot'], { ...env, BSM_URL: base });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('UNAUTHENTICATED');
   });
 });
