@@ -251,7 +251,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
           metrics: () => cache.metrics(),
         },
         { name: 'eventBus', metrics: () => events.metrics() },
-        { name: 'agentManager', metrics: () => agents.metrics() },
+        { name: 'agentManager', start: () => agents.forgetCachedAgents(), metrics: () => agents.metrics() },
         {
           name: 'taskQueue',
           start: async () => {

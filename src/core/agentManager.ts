@@ -75,6 +75,14 @@ export class AgentManager {
     return agent;
   }
 
+  /**
+   * Drops every cached agent and list (at engine start). Entries cached by an older version may
+   * hold config values that reads now redact (SPEC §10, no secrets in agent config).
+   */
+  async forgetCachedAgents(): Promise<void> {
+    await this.deps.cache?.invalidate([CACHE_KEYS.AGENTS_LIST], ['agent:*', `${CACHE_KEYS.AGENTS_LIST}:*`]);
+  }
+
   /** An agent may take an action only when it is active and the action is on its allow-list. */
   canPerformAction(agent: Agent, action: string): boolean {
     return agent.status === 'active' && agent.actions.includes(action);

@@ -119,6 +119,15 @@ describe.each(dbTargets)('agent config secrets over HTTP on %s', (target) => {
     expect(cached).toContain('legacy-bot');
     expect(cached).not.toContain(LEGACY_KEY);
     expect(JSON.stringify(await t.system.cache.get('agents:list'))).not.toContain(LEGACY_KEY);
+    // An entry cached by an older version (plaintext) is dropped when the engine starts.
+    await t.system.cache.set('agent:by-agent-id:legacy-bot', {
+      agentId: 'legacy-bot',
+      config: { apiKey: LEGACY_KEY },
+    });
+    await t.system.engine.start();
+    await t.system.engine.stop();
+    const again = await asViewer('/api/agents/legacy-bot');
+    expect(again.json().config.apiKey).toBe('[redacted]');
     if (serverRedisUrl) {
       const client = createClient({ url: serverRedisUrl });
       await client.connect();

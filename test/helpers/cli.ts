@@ -14,11 +14,16 @@ export interface CliResult {
 
 /**
  * Runs `bsm …` with exactly the given environment (plus PATH), never the developer's own.
- * Asynchronous, so a server in the test process can answer the CLI meanwhile.
+ * Asynchronous, so a server in the test process can answer the CLI meanwhile. `input` goes to stdin.
  */
-export function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+  input?: string,
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [CLI, ...args],
       {
@@ -32,5 +37,7 @@ export function runCli(args: string[], env: Record<string, string>, cwd?: string
         resolve({ status, stdout, stderr });
       },
     );
+    // Without input, stdin closes at once (a command waiting for it must not hang).
+    child.stdin?.end(input ?? '');
   });
 }

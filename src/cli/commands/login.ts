@@ -23,7 +23,7 @@ export function registerLoginCommands(program: Command): void {
   program
     .command('login')
     .description(
-      'Sign in to a server and save the session (later commands use it; the URL defaults to BSM_URL or the bsm serve holding BSM_DATA_DIR)',
+      'Sign in to a server and save the session (later commands use it; the URL defaults to BSM_URL, the bsm serve holding BSM_DATA_DIR, or the last server)',
     )
     .option('--username <name>', 'username (prompted on a terminal when missing)')
     .option('--password-stdin', 'read the password from stdin (scripts)')
@@ -33,7 +33,8 @@ export function registerLoginCommands(program: Command): void {
         const config = cliConfig();
         const store = new CredentialStore(config.cliCredentialsFile);
         const given = (command.optsWithGlobals() as { url?: string }).url ?? config.cliUrl;
-        const url = given ?? (config.databaseUrl ? undefined : lockHolder(config.dataDir)?.url);
+        const url =
+          given ?? (config.databaseUrl ? undefined : lockHolder(config.dataDir)?.url) ?? store.current()?.url;
         if (!url) throw validation('bsm login needs --url <server> (or BSM_URL)', { field: 'url' });
         const username = o.username ?? (stdin.isTTY ? await promptLine('Username: ') : undefined);
         if (!username) throw validation('--username is required without a terminal', { field: 'username' });
