@@ -54,7 +54,13 @@ describe.each(dbTargets)('agent.delegate end to end on %s', (target) => {
     const result = { taskId: child.taskId, agentId: 'child', text: 'hello child' };
     expect(h.toolMessages()).toEqual([JSON.stringify(result)]);
     expect(done.output.toolCalls).toEqual([
-      { id: 'd1', step: 1, name: 'agent.delegate', arguments: { agentId: 'child', prompt: 'hello child' }, result },
+      {
+        id: 'd1',
+        step: 1,
+        name: 'agent.delegate',
+        arguments: { agentId: 'child', prompt: 'hello child' },
+        result,
+      },
     ]);
     expect(done.output.text).toBe(`parent got: ${JSON.stringify(result)}`);
   });

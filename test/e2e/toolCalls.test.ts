@@ -48,7 +48,9 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
     expect(result.timezone).toBe('UTC');
     expect(Date.parse(result.iso)).toBeGreaterThanOrEqual(before - 1000);
     expect(done.output.text).toBe(`model saw: ${toolMessage}`);
-    expect(done.output.toolCalls).toEqual([{ id: 'call-1', step: 1, name: 'time.now', arguments: {}, result }]);
+    expect(done.output.toolCalls).toEqual([
+      { id: 'call-1', step: 1, name: 'time.now', arguments: {}, result },
+    ]);
     expect(done.output.usage.totalTokens).toBe(14);
     const executions = (await h.t.inject(`/api/tasks/${done.taskId}/executions`)).json();
     expect(executions.items).toEqual([expect.objectContaining({ status: 'success', tokensUsed: 14 })]);
