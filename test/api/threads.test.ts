@@ -311,7 +311,13 @@ describe.runIf(dbTargets.includes('pg'))('resuming on another node', () => {
     const { testConfig, quietLogger } = await import('../helpers/db.js');
     const url = a.t.system.config.databaseUrl!;
     const systemB = await createSystem(
-      testConfig({ DATABASE_URL: url, ...(serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {}) }),
+      testConfig({
+        DATABASE_URL: url,
+        // The same keys as node A: a token it issued is good here.
+        JWT_SECRET: a.t.system.secrets.jwtSecret,
+        ENCRYPTION_KEY: a.t.system.secrets.encryptionKey,
+        ...(serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {}),
+      }),
       { logger: quietLogger, worker: false },
     );
     const appB = await buildApp(systemB);
