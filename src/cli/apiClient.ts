@@ -64,6 +64,35 @@ export class ApiClient {
     return parsed as T;
   }
 
+  /** Opens a Server-Sent Events stream (the caller reads the body); errors as for `request`. */
+  async openStream(path: string, lastEventId?: string, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (lastEventId) headers['last-event-id'] = lastEventId;
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), { headers, signal });
+    } catch (error) {
+      throw new AppError(
+        `Cannot reach ${this.baseUrl}: ${(error as Error).message}`,
+        503,
+        'SERVER_UNREACHABLE',
+      );
+    }
+    if (!res.ok) {
+      const parsed = (await res.json().catch(() => undefined)) as
+        | { error?: { code?: string; message?: string; details?: unknown } }
+        | undefined;
+      throw new AppError(
+        parsed?.error?.message ?? `HTTP ${res.status}`,
+        res.status,
+        parsed?.error?.code ?? 'HTTP_ERROR',
+        parsed?.error?.details,
+      );
+    }
+    return res;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
+import { registerChatCommand } from './commands/chat.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
 import { registerLoginCommands } from './commands/login.js';
 import { serve } from './commands/serve.js';
@@ -69,5 +70,6 @@ registerDataProtectionCommands(program);
 registerWorkflowCommands(program);
 registerUserCommands(program);
 registerTaskCommands(program);
+registerChatCommand(program);
 
 await program.parseAsync(process.argv);

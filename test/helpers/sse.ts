@@ -8,6 +8,8 @@ export interface SseEvent {
 
 export interface SseClient {
   status: Promise<number>;
+  /** Resolves when the server ends the stream (or the connection drops). */
+  ended: Promise<void>;
   events: SseEvent[];
   /** Resolves once `n` events have arrived (rejects after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<SseEvent[]>;
@@ -20,6 +22,8 @@ export function connectSse(url: string, headers: Record<string, string> = {}): S
   const waiters: Array<() => void> = [];
   let statusResolve!: (n: number) => void;
   const status = new Promise<number>((r) => (statusResolve = r));
+  let endedResolve!: () => void;
+  const ended = new Promise<void>((r) => (endedResolve = r));
   const req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
     statusResolve(res.statusCode ?? 0);
     let buffer = '';
@@ -45,10 +49,13 @@ export function connectSse(url: string, headers: Record<string, string> = {}): S
       }
       for (const w of waiters.splice(0)) w();
     });
+    res.on('end', () => endedResolve());
+    res.on('close', () => endedResolve());
   });
-  req.on('error', () => undefined);
+  req.on('error', () => endedResolve());
   return {
     status,
+    ended,
     events,
     waitFor(n, timeoutMs = 5_000) {
       return new Promise((resolve, reject) => {

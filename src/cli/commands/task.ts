@@ -3,6 +3,7 @@ import { type Page, type Task, TERMINAL_TASK_STATUSES } from '../../domain.js';
 import type { System } from '../../system.js';
 import { type ApiClient, query } from '../apiClient.js';
 import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { followTaskLocal, followTaskRemote } from '../taskStream.js';
 
 function line(t: Task): string {
   return `${t.taskId}\t${t.status}\tp${t.priority}\ttry ${t.retryCount}/${t.maxRetries}\t${new Date(t.createdAt).toISOString()}`;
@@ -62,6 +63,7 @@ export function registerTaskCommands(program: Command): void {
     .option('--timeout <seconds>', 'timeout of one attempt', (v) => Number(v))
     .option('--task-id <id>', 'your own id (idempotent)')
     .option('--wait [seconds]', 'wait for the result, showing progress (default 300 s)')
+    .option('--stream', 'print the answer as it is written, then wait for the task to end')
     .option('--json', 'print JSON')
     .action(async (agentId: string, o, command: Command) => {
       try {
@@ -74,6 +76,37 @@ export function registerTaskCommands(program: Command): void {
           timeoutSeconds: o.timeout,
           taskId: o.taskId,
         };
+        if (o.stream) {
+          const write = (text: string) => process.stdout.write(text);
+          const streamed = await viaServerOrDb(
+            command,
+            async (api) => {
+              const t = await api.post<Task>('/api/tasks', JSON.parse(JSON.stringify(request)));
+              await followTaskRemote(api, t.taskId, write);
+              return api.get<Task>(`/api/tasks/${encodeURIComponent(t.taskId)}`);
+            },
+            async (s) => {
+              const { task: t } = await s.queue.submit(request);
+              await s.audit.record({
+                action: 'task.create',
+                resourceType: 'task',
+                resourceId: t.taskId,
+                details: { agentId, via: 'cli' },
+              });
+              if (s.db.driver === 'pglite') await s.queue.start();
+              await followTaskLocal(s, t.taskId, write);
+              return s.queue.get(t.taskId);
+            },
+          );
+          process.stdout.write('\n');
+          if (streamed.status !== 'completed') {
+            process.stderr.write(
+              `${streamed.taskId}: ${streamed.status}${streamed.error ? `: ${streamed.error}` : ''}\n`,
+            );
+            process.exitCode = 1;
+          }
+          return;
+        }
         const result = await viaServerOrDb(
           command,
           async (api) => {
