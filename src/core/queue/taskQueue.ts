@@ -20,6 +20,7 @@ import { type BackoffPolicy, ExponentialBackoff } from './backoff.js';
 import { QueueMetrics } from './metrics.js';
 import { cancelTask } from './sql/cancelTask.js';
 import { insertTask } from './sql/insertTask.js';
+import { WakeNotifier } from './wakeNotifier.js';
 import { TaskWorker } from './worker.js';
 
 export interface SubmitRequest {
@@ -73,11 +74,13 @@ export class TaskQueue implements TaskRunner {
   readonly metrics = new QueueMetrics();
   private readonly worker: TaskWorker;
   private readonly agentCache = new Map<string, { agent: Agent; at: number }>();
+  private readonly wakeNotifier: WakeNotifier;
 
   constructor(
     private readonly deps: TaskQueueDeps,
     readonly options: TaskQueueOptions,
   ) {
+    this.wakeNotifier = new WakeNotifier(deps.db, deps.logger);
     this.worker = new TaskWorker(
       {
         nodeId: options.nodeId,
@@ -166,6 +169,7 @@ export class TaskQueue implements TaskRunner {
         throw conflict(`Task ${request.taskId} already exists`, 'TASK_EXISTS');
       return { task: existing, created: false };
     }
+    this.wakeNotifier.notify();
     const task = toTask(row);
     this.deps.events.emit(
       'task:created',
