@@ -23,6 +23,7 @@ const SHIPPED: Record<string, string> = {
   '016_secrets': '006801f204dea93b5fa233eed0aa3dec8d0755be2470c015572bd4f0cd462776',
   '020_workflows': '31ea7a7199484530a5233604f32d3f508be4660f15ea7fcc77ced30e6dc35939',
   '023_audit_chain_hmac': '1b4e8e04a8de9fc3233b23a3c887b884a2130dcdc1379e3e4f66056713fd809a',
+  '024_tasks_claim_run_at': '5198d16cb08cf9c78dd04691f26434635337e29459213162616c18191edda1ea',
 };
 
 describe('shipped migrations', () => {
