@@ -73,7 +73,7 @@ describe.runIf(existsSync(CLI)).each(dbTargets)('bsm data-protection commands on
     const broken = await bsm(['audit', 'verify'], env, cwd);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain(`BROKEN at row ${edited}`);
-  });
+  }, 120_000); // five CLI runs: each starts Node and opens the database
 
   it('`bsm keys rotate` re-encrypts stored secrets under the new key and reports counts', async () => {
     const rotateEnv = { ...env, ENCRYPTION_KEY: newKey, ENCRYPTION_KEYS: `old:${oldKey}` };

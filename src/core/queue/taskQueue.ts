@@ -25,6 +25,7 @@ import { QueueMetrics } from './metrics.js';
 import { cancelTask } from './sql/cancelTask.js';
 import { type InsertTaskParams, insertTask } from './sql/insertTask.js';
 import { type RetriedRow, retryTasks } from './sql/retryTasks.js';
+import { WakeNotifier } from './wakeNotifier.js';
 import { TaskWorker, type WorkerDeps } from './worker.js';
 
 export interface SubmitRequest {
@@ -89,11 +90,13 @@ export class TaskQueue implements TaskRunner {
   readonly metrics = new QueueMetrics();
   private readonly worker: TaskWorker;
   private readonly agentCache = new Map<string, { agent: Agent; at: number }>();
+  private readonly wakeNotifier: WakeNotifier;
 
   constructor(
     private readonly deps: TaskQueueDeps,
     readonly options: TaskQueueOptions,
   ) {
+    this.wakeNotifier = new WakeNotifier(deps.db, deps.logger);
     this.worker = new TaskWorker(
       {
         nodeId: options.nodeId,
@@ -194,6 +197,7 @@ export class TaskQueue implements TaskRunner {
         throw conflict(`Task ${request.taskId} already exists`, 'TASK_EXISTS');
       return { task: existing, created: false };
     }
+    this.wakeNotifier.notify();
     const task = toTask(row);
     this.deps.events.emit(
       'task:created',

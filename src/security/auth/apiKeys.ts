@@ -23,7 +23,13 @@ export function effectiveKeyRole(keyRole: UserRole, ownerRole: UserRole): UserRo
   return roleWithin(keyRole, ownerRole) ? keyRole : ownerRole;
 }
 
+/** `last_used_at` is written at most this often per key (and node). */
+export const TOUCH_INTERVAL_MS = 60_000;
+const MAX_TOUCHED = 10_000;
+
 export class ApiKeyService {
+  private readonly touchedAt = new Map<string, number>();
+
   /** `ttlDays`: BSM_API_KEY_TTL_DAYS, the default and longest lifetime (0: keys may never expire). */
   constructor(
     private readonly repo: ApiKeyRepository,
@@ -69,10 +75,22 @@ export class ApiKeyService {
     return this.repo.revokeAllForUser(ownerId);
   }
 
-  /** The live key with this value, if any; records its use. */
+  /**
+   * The live key with this value, if any; records its use at most once a minute per key and node
+   * (SPEC §15: no database write per request), without making the request wait for it.
+   */
   async find(value: string): Promise<ApiKey | undefined> {
     const found = await this.repo.findActiveByHash(sha256Hex(value));
-    if (found) await this.repo.touch(found.id);
+    if (found) this.touchThrottled(found.id);
     return found;
+  }
+
+  private touchThrottled(id: string): void {
+    const now = Date.now();
+    if ((this.touchedAt.get(id) ?? 0) > now - TOUCH_INTERVAL_MS) return;
+    if (this.touchedAt.size >= MAX_TOUCHED) this.touchedAt.clear();
+    this.touchedAt.set(id, now);
+    // last_used_at is informational: a failed write is retried on the next use.
+    this.repo.touch(id).catch(() => this.touchedAt.delete(id));
   }
 }

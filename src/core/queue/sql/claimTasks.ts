@@ -15,7 +15,8 @@ export interface ClaimRequest {
  *
  * `FOR UPDATE SKIP LOCKED` lets many workers claim at once without blocking one another or taking
  * the same row: a row another transaction is claiming is simply passed over. The partial index
- * `idx_tasks_claim` serves the ORDER BY over pending rows only.
+ * `idx_tasks_claim_due` (migration 024) serves the ORDER BY over pending rows only and checks
+ * `run_at` on the index entry, so tasks in retry back-off are skipped without a heap visit.
  */
 export function claimCtes(owner: string, limit: string, lease: string, excluded: string): string {
   return `candidates AS (

@@ -1,6 +1,5 @@
 import type { Queryable } from '../../../db/index.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
-import { NEW_TASK_CHANNEL } from '../channels.js';
 
 export interface InsertTaskParams {
   taskId: string;
@@ -16,21 +15,19 @@ export interface InsertTaskParams {
 }
 
 /**
- * Inserts a task and wakes idle workers, in one round trip. `ON CONFLICT DO NOTHING` makes a
- * client's `taskId` idempotent: a resubmission inserts nothing (and the caller reads the existing
- * row), so a task can never be queued twice. NOTIFY is transactional: workers hear of the task
- * only once it is committed and claimable.
+ * Inserts a task. `ON CONFLICT DO NOTHING` makes a client's `taskId` idempotent: a resubmission
+ * inserts nothing (and the caller reads the existing row), so a task can never be queued twice.
+ * Workers are woken afterwards by `WakeNotifier`, not here: a NOTIFY in this statement made every
+ * submit's commit take PostgreSQL's one notify-queue lock (a database-wide lock held through the
+ * commit's WAL flush) — `Lock:object` waits in pg_stat_activity during bench:api.
  */
 export async function insertTask(db: Queryable, p: InsertTaskParams): Promise<TaskRow | undefined> {
   const { rows } = await db.query<TaskRow>(
-    `WITH inserted AS (
-       INSERT INTO tasks (task_id, agent_id, type, priority, input, metadata, max_retries, timeout_seconds,
-                          created_by, parent_task_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (task_id) DO NOTHING
-       RETURNING *
-     )
-     SELECT inserted.*, pg_notify('${NEW_TASK_CHANNEL}', '') AS notified FROM inserted`,
+    `INSERT INTO tasks (task_id, agent_id, type, priority, input, metadata, max_retries, timeout_seconds,
+                        created_by, parent_task_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (task_id) DO NOTHING
+     RETURNING *`,
     [
       p.taskId,
       p.agentUuid,
