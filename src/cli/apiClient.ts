@@ -67,7 +67,8 @@ export class ApiClient {
   /** Opens a Server-Sent Events stream (the caller reads the body); errors as for `request`. */
   async openStream(path: string, lastEventId?: string, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const token = typeof this.auth === 'object' ? await this.auth.token() : this.auth;
+    if (token) headers.authorization = `Bearer ${token}`;
     if (lastEventId) headers['last-event-id'] = lastEventId;
     let res: Response;
     try {
