@@ -252,6 +252,7 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await heading('Overview').waitFor();
     await expect.poll(() => page.getByTestId('count-completed').textContent()).not.toBe('0');
     await axe('overview');
+    if (SHOTS) await page.waitForTimeout(16_000); // a few samples, so the charts have lines
     await shot('overview');
     await nav('Audit log').click();
     await page.getByRole('button', { name: 'Verify the chain' }).click();
