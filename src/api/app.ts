@@ -25,6 +25,7 @@ import { taskRetryRoutes } from './routes/taskRetry.js';
 import { taskRoutes } from './routes/tasks.js';
 import { threatRoutes } from './routes/threats.js';
 import { userRoutes } from './routes/users.js';
+import { workflowRunListRoutes } from './routes/workflowRunList.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
 import { auditLogSchema } from './schemas/audit.js';
@@ -213,6 +214,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(secretRoutes, { prefix: '/api/secrets', system });
   await app.register(complianceRoutes, { prefix: '/api/security', system });
   await app.register(workflowRoutes, { prefix: '/api', system });
+  await app.register(workflowRunListRoutes, { prefix: '/api', system });
   await app.register(agentRunRoutes, { prefix: '/api/agents', system });
   await app.register(taskRoutes, { prefix: '/api/tasks', system });
   await app.register(taskRetryRoutes, { prefix: '/api/tasks', system });

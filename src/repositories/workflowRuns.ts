@@ -4,8 +4,9 @@
  * advancing the same run never schedule a step twice.
  */
 import type { Queryable } from '../db/index.js';
+import type { Page, PageRequest } from '../domain.js';
 import { notFound } from '../errors.js';
-import { isUuid } from './sql.js';
+import { isUuid, selectPage, Where } from './sql.js';
 import type { WorkflowDefinition } from './workflows.js';
 
 export type WorkflowRunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -151,6 +152,35 @@ export class WorkflowRunRepository {
       completedAt: row.completed_at,
       steps: await this.steps(runId),
     };
+  }
+
+  /**
+   * One workflow's runs, newest first, without their steps (a run's page reads those): the
+   * console's run history. `createdBy` narrows to one user's runs.
+   */
+  listForWorkflow(
+    workflow: { id: string; workflowId: string },
+    filters: PageRequest & { createdBy?: string },
+  ): Promise<Page<Omit<WorkflowRun, 'steps' | 'input' | 'output'>>> {
+    const where = new Where().add('workflow_id = ?', workflow.id).add('created_by = ?', filters.createdBy);
+    return selectPage<RunRow, Omit<WorkflowRun, 'steps' | 'input' | 'output'>>(
+      this.db,
+      'workflow_runs',
+      where,
+      'created_at DESC, id',
+      filters,
+      (row) => ({
+        runId: row.id,
+        workflowId: workflow.workflowId,
+        workflowVersion: row.workflow_version,
+        status: row.status,
+        error: row.error,
+        createdBy: row.created_by,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        completedAt: row.completed_at,
+      }),
+    );
   }
 
   /** Locks the run row until the surrounding transaction ends; null when there is no such run. */

@@ -243,6 +243,11 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 20_000 });
     await page.getByRole('img', { name: /write after research and outline \(completed\)/ }).waitFor();
+    const runId = page.url().split('/ui/runs/')[1];
+    await page.getByRole('link', { name: 'brief' }).click();
+    await page.getByRole('link', { name: runId.slice(0, 8) }).waitFor();
+    await page.getByRole('link', { name: runId.slice(0, 8) }).click();
+    await page.getByTestId('run-status').getByText('completed').waitFor();
     await axe('workflow run');
     await shot('workflow-run');
   });

@@ -31,7 +31,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info(
-    { address, database: system.db.driver, worker: system.queue.workerRunning },
+    { address, console: `${address}/ui/`, database: system.db.driver, worker: system.queue.workerRunning },
     'BSM-AgentOS API listening',
   );
 }
@@ -51,7 +51,8 @@ function announceAdmin(username: string, generatedPassword: string | undefined, 
       '  First admin created. This password is shown only once; store it now.',
       `    username: ${username}`,
       `    password: ${generatedPassword}`,
-      '  Log in: POST /api/auth/login; change it: PATCH /api/users/:id {"password": "…"}',
+      '  Log in: open the web console at /ui/ (or POST /api/auth/login);',
+      '  change it: PATCH /api/users/:id {"password": "…"}',
       '',
       '',
     ].join('\n'),
