@@ -252,6 +252,20 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await shot('workflow-run');
   });
 
+  it('offers the approvals, schedules and usage pages exactly when this server answers their routes', async () => {
+    await page.goto(`${base}/ui/`);
+    await heading('Overview').waitFor();
+    await nav('Secrets').waitFor();
+    for (const [name, url] of [
+      ['Approvals', '/api/approvals?limit=1'],
+      ['Schedules', '/api/schedules?limit=1'],
+      ['Usage and cost', '/api/usage?groupBy=agent'],
+    ]) {
+      const answers = (await t.inject(url)).statusCode === 200;
+      await expect.poll(() => nav(name).count(), { timeout: 5_000 }).toBe(answers ? 1 : 0);
+    }
+  });
+
   it('shows the overview, audit log (verified), security and users pages', async () => {
     await page.goto(`${base}/ui/`);
     await heading('Overview').waitFor();

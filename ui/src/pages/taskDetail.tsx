@@ -39,7 +39,7 @@ export function TaskDetailPage({ taskId }: { taskId: string }) {
     task.reload();
   });
   const output = t?.output as { text?: string; toolCalls?: ToolCall[]; usage?: unknown } | null | undefined;
-  const agent = t?.agentId ? agents.byUuid.get(t.agentId) : undefined;
+  const agent = t ? agents.of(t) : undefined;
 
   return (
     <>
