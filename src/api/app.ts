@@ -29,6 +29,7 @@ import { threadRoutes } from './routes/threads.js';
 import { threatRoutes } from './routes/threats.js';
 import { userApiKeyRoutes } from './routes/userApiKeys.js';
 import { userRoutes } from './routes/users.js';
+import { workflowRunListRoutes } from './routes/workflowRunList.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
 import { auditLogSchema } from './schemas/audit.js';
@@ -229,6 +230,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(secretRoutes, { prefix: '/api/secrets', system });
   await app.register(complianceRoutes, { prefix: '/api/security', system });
   await app.register(workflowRoutes, { prefix: '/api', system });
+  await app.register(workflowRunListRoutes, { prefix: '/api', system });
   await app.register(agentRunRoutes, { prefix: '/api/agents', system });
   await app.register(taskRoutes, { prefix: '/api/tasks', system });
   await app.register(taskRetryRoutes, { prefix: '/api/tasks', system });

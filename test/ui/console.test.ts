@@ -243,8 +243,27 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 20_000 });
     await page.getByRole('img', { name: /write after research and outline \(completed\)/ }).waitFor();
+    const runId = page.url().split('/ui/runs/')[1];
+    await page.getByRole('link', { name: 'brief' }).click();
+    await page.getByRole('link', { name: runId.slice(0, 8) }).waitFor();
+    await page.getByRole('link', { name: runId.slice(0, 8) }).click();
+    await page.getByTestId('run-status').getByText('completed').waitFor();
     await axe('workflow run');
     await shot('workflow-run');
+  });
+
+  it('offers the approvals, schedules and usage pages exactly when this server answers their routes', async () => {
+    await page.goto(`${base}/ui/`);
+    await heading('Overview').waitFor();
+    await nav('Secrets').waitFor();
+    for (const [name, url] of [
+      ['Approvals', '/api/approvals?limit=1'],
+      ['Schedules', '/api/schedules?limit=1'],
+      ['Usage and cost', '/api/usage?groupBy=agent'],
+    ]) {
+      const answers = (await t.inject(url)).statusCode === 200;
+      await expect.poll(() => nav(name).count(), { timeout: 5_000 }).toBe(answers ? 1 : 0);
+    }
   });
 
   it('shows the overview, audit log (verified), security and users pages', async () => {
@@ -252,6 +271,7 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await heading('Overview').waitFor();
     await expect.poll(() => page.getByTestId('count-completed').textContent()).not.toBe('0');
     await axe('overview');
+    if (SHOTS) await page.waitForTimeout(16_000); // a few samples, so the charts have lines
     await shot('overview');
     await nav('Audit log').click();
     await page.getByRole('button', { name: 'Verify the chain' }).click();

@@ -114,6 +114,7 @@ export interface Task {
   id: string;
   taskId: string;
   agentId: string | null;
+  agentUuid?: string | null;
   type: string;
   status: TaskStatus;
   priority: number;

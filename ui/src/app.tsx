@@ -1,15 +1,19 @@
 import type { ComponentChildren } from 'preact';
 import type { Permission } from '../../src/security/permissions';
 import { Link } from './components';
+import { type Feature, useFeatures } from './features';
 import { AgentDetailPage, AgentsPage } from './pages/agents';
+import { ApprovalsPage } from './pages/approvals';
 import { AuditPage } from './pages/audit';
 import { KeysPage } from './pages/keys';
 import { NotFoundPage } from './pages/notFound';
 import { OverviewPage } from './pages/overview';
+import { SchedulesPage } from './pages/schedules';
 import { SecretsPage } from './pages/secrets';
 import { SecurityPage } from './pages/security';
 import { TaskDetailPage } from './pages/taskDetail';
 import { TasksPage } from './pages/tasks';
+import { UsagePage } from './pages/usage';
 import { UsersPage } from './pages/users';
 import { RunPage, WorkflowDetailPage, WorkflowsPage } from './pages/workflows';
 import { match, useLocation } from './router';
@@ -21,6 +25,8 @@ interface Route {
   /** Shown in the navigation under this name, to roles holding `permission`. */
   nav?: string;
   permission?: Permission;
+  /** Only when this server offers the feature to this user (see features.ts). */
+  feature?: Feature;
 }
 
 const ROUTES: Route[] = [
@@ -32,6 +38,9 @@ const ROUTES: Route[] = [
   { path: '/workflows', nav: 'Workflows', permission: 'workflow:view', render: () => <WorkflowsPage /> },
   { path: '/workflows/:workflowId', render: (p) => <WorkflowDetailPage workflowId={p.workflowId} /> },
   { path: '/runs/:runId', render: (p) => <RunPage runId={p.runId} /> },
+  { path: '/approvals', nav: 'Approvals', feature: 'approvals', render: () => <ApprovalsPage /> },
+  { path: '/schedules', nav: 'Schedules', feature: 'schedules', render: () => <SchedulesPage /> },
+  { path: '/usage', nav: 'Usage and cost', feature: 'usage', render: () => <UsagePage /> },
   { path: '/audit', nav: 'Audit log', permission: 'audit:view', render: () => <AuditPage /> },
   { path: '/security', nav: 'Security', permission: 'security:view', render: () => <SecurityPage /> },
   { path: '/users', nav: 'Users', permission: 'user:manage', render: () => <UsersPage /> },
@@ -43,6 +52,9 @@ export function App({ onLogout }: { onLogout: () => void }) {
   const user = useUser();
   const can = useCan();
   const { path } = useLocation();
+  const features = useFeatures();
+  const offered = (r: Route) =>
+    (!r.permission || can(r.permission)) && (!r.feature || features.has(r.feature));
   let page: ComponentChildren = <NotFoundPage />;
   for (const route of ROUTES) {
     const params = match(route.path, path);
@@ -69,7 +81,7 @@ export function App({ onLogout }: { onLogout: () => void }) {
       </header>
       <nav class="sidenav" aria-label="Main">
         <ul>
-          {ROUTES.filter((r) => r.nav && (!r.permission || can(r.permission))).map((r) => (
+          {ROUTES.filter((r) => r.nav && offered(r)).map((r) => (
             <li key={r.path}>
               <Link to={r.path} aria-current={section === r.path ? 'page' : undefined}>
                 {r.nav}

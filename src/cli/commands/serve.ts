@@ -34,7 +34,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   // Other `bsm` commands on this data directory read where to send their requests (SPEC §10).
   if (system.db.driver === 'pglite') recordServerUrl(config.dataDir, address);
   logger.info(
-    { address, database: system.db.driver, worker: system.queue.workerRunning },
+    { address, console: `${address}/ui/`, database: system.db.driver, worker: system.queue.workerRunning },
     'BSM-AgentOS API listening',
   );
 }
@@ -54,7 +54,8 @@ function announceAdmin(username: string, generatedPassword: string | undefined, 
       '  First admin created. This password is shown only once; store it now.',
       `    username: ${username}`,
       `    password: ${generatedPassword}`,
-      '  Log in: POST /api/auth/login; change it: PATCH /api/users/:id {"password": "…"}',
+      '  Log in: open the web console at /ui/ (or POST /api/auth/login);',
+      '  change it: PATCH /api/users/:id {"password": "…"}',
       '',
       '',
     ].join('\n'),

@@ -39,7 +39,7 @@ export function TaskDetailPage({ taskId }: { taskId: string }) {
     task.reload();
   });
   const output = t?.output as { text?: string; toolCalls?: ToolCall[]; usage?: unknown } | null | undefined;
-  const agent = t?.agentId ? agents.byUuid.get(t.agentId) : undefined;
+  const agent = t ? agents.of(t) : undefined;
 
   return (
     <>
@@ -121,7 +121,12 @@ export function TaskDetailPage({ taskId }: { taskId: string }) {
               ) : (
                 <Json label="Task output" value={t.output} />
               )}
-              {output?.usage !== undefined && <Json label="Token usage" value={output.usage} />}
+              {output?.usage !== undefined && (
+                <>
+                  <h3>Token usage</h3>
+                  <Json label="Token usage" value={output.usage} />
+                </>
+              )}
             </Section>
           </div>
           <Section title="Tool calls">

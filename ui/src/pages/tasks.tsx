@@ -18,11 +18,21 @@ const dayStart = (day: string, plus = 0) => {
 
 export const taskEvent = (e: { type: string }) => e.type.startsWith('task:');
 
-/** The agents by UUID (tasks point at agents.id) and the list for pickers. */
+/**
+ * The agents, for pickers and to name a task's agent: a task points at its agent by UUID
+ * (`agentId` today, `agentUuid` once `agentId` becomes the human id, SPEC §14) — both resolve.
+ */
 export function useAgents() {
   const agents = useResource<Page<Agent>>('/api/agents?limit=500');
-  const byUuid = new Map((agents.data?.items ?? []).map((a) => [a.id, a]));
-  return { list: agents.data?.items ?? [], byUuid };
+  const list = agents.data?.items ?? [];
+  const byKey = new Map<string, Agent>();
+  for (const a of list) {
+    byKey.set(a.id, a);
+    byKey.set(a.agentId, a);
+  }
+  const of = (task: Task): Agent | undefined =>
+    byKey.get(task.agentUuid ?? '') ?? byKey.get(task.agentId ?? '');
+  return { list, of };
 }
 
 export function TasksPage() {
@@ -120,7 +130,7 @@ export function TasksPage() {
                   <td>
                     <Link to={`/tasks/${encodeURIComponent(t.taskId)}`}>{t.taskId}</Link>
                   </td>
-                  <td>{(t.agentId && agents.byUuid.get(t.agentId)?.agentId) ?? '—'}</td>
+                  <td>{agents.of(t)?.agentId ?? t.agentId ?? '—'}</td>
                   <td>
                     <Status value={t.status} />
                   </td>

@@ -117,6 +117,10 @@ export function WorkflowsPage() {
 export function WorkflowDetailPage({ workflowId }: { workflowId: string }) {
   const can = useCan();
   const workflow = useResource<Workflow>(`/api/workflows/${encodeURIComponent(workflowId)}`);
+  const runs = useResource<Page<WorkflowRun>>(
+    `/api/workflows/${encodeURIComponent(workflowId)}/runs?limit=20`,
+    (e) => e.type.startsWith('workflow:run:'),
+  );
   const [input, setInput] = useState('{\n  "topic": "queues"\n}');
   const start = useAction(async () => {
     const run = await post<WorkflowRun>(`/api/workflows/${encodeURIComponent(workflowId)}/runs`, {
@@ -161,6 +165,40 @@ export function WorkflowDetailPage({ workflowId }: { workflowId: string }) {
               </button>
             </form>
           )}
+          <Section title="Runs">
+            {runs.data?.items.length ? (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Run</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Started</th>
+                    <th scope="col">Finished</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {runs.data.items.map((r) => (
+                    <tr key={r.runId}>
+                      <td>
+                        <Link to={`/runs/${r.runId}`}>{r.runId.slice(0, 8)}</Link>
+                      </td>
+                      <td>
+                        <Status value={r.status} />
+                      </td>
+                      <td>
+                        <When at={r.createdAt} />
+                      </td>
+                      <td>
+                        <When at={r.completedAt} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <Empty>No runs yet.</Empty>
+            )}
+          </Section>
           <Section title="Definition">
             <Json label="Workflow definition" value={w.definition} />
           </Section>
