@@ -32,6 +32,7 @@ import { secretInfoSchema } from './schemas/secrets.js';
 import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
 import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
+import { registerHttpTracing } from './tracing.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -147,6 +148,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     system.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
     system.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
+  registerHttpTracing(app);
 
   await app.register(helmet, {
     // The API serves JSON; the only HTML is /docs (Swagger UI), which needs its own inline assets.

@@ -23,6 +23,7 @@ const SHIPPED: Record<string, string> = {
   '016_secrets': '006801f204dea93b5fa233eed0aa3dec8d0755be2470c015572bd4f0cd462776',
   '020_workflows': '31ea7a7199484530a5233604f32d3f508be4660f15ea7fcc77ced30e6dc35939',
   '036_task_agent_handle': 'cc577493654c86b94591ee91b62f9a190da8295d3379c83232c1123951fbd8c6',
+  '037_task_traceparent': 'c3191b98df54233ef6a9f9c71c19e15a04fdee9b8cc23d65ab74c064d62c458c',
 };
 
 describe('shipped migrations', () => {

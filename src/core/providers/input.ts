@@ -38,3 +38,8 @@ export function taskMessages(input: unknown): ChatMessage[] {
 
 /** Words, as the echo provider counts tokens. */
 export const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/** A provider result's tokens as the GenAI spans name them. */
+export function usageOf(result: { usage: { promptTokens: number; completionTokens: number } }) {
+  return { inputTokens: result.usage.promptTokens, outputTokens: result.usage.completionTokens };
+}

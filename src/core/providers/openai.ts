@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { traceModelCall } from '../../telemetry/spans.js';
 import { taskMessages } from './input.js';
 import type { Provider, ProviderContext, ProviderResult, TaskInput, ToolCallRecord, Usage } from './types.js';
 
@@ -59,13 +60,16 @@ export class OpenAIProvider implements Provider {
     const toolCalls: ToolCallRecord[] = [];
 
     for (let step = 1; ; step++) {
-      const completion = await client.chat.completions.create(
-        {
-          model: agent.modelName ?? DEFAULT_MODEL,
-          messages,
-          ...(toolDefs ? { tools: toolDefs } : {}),
-        },
-        { signal },
+      const model = agent.modelName ?? DEFAULT_MODEL;
+      const completion = await traceModelCall(
+        'openai',
+        model,
+        () =>
+          client.chat.completions.create(
+            { model, messages, ...(toolDefs ? { tools: toolDefs } : {}) },
+            { signal },
+          ),
+        (c) => ({ inputTokens: c.usage?.prompt_tokens, outputTokens: c.usage?.completion_tokens }),
       );
       usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
       usage.completionTokens += completion.usage?.completion_tokens ?? 0;

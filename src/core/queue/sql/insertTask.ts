@@ -13,6 +13,8 @@ export interface InsertTaskParams {
   timeoutSeconds: number;
   createdBy: string | null;
   parentTaskId: string | null;
+  /** W3C trace context of the submit span (migration 037); null with tracing off. */
+  traceparent?: string | null;
 }
 
 /**
@@ -25,8 +27,8 @@ export async function insertTask(db: Queryable, p: InsertTaskParams): Promise<Ta
   const { rows } = await db.query<TaskRow>(
     `WITH inserted AS (
        INSERT INTO tasks (task_id, agent_id, type, priority, input, metadata, max_retries, timeout_seconds,
-                          created_by, parent_task_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                          created_by, parent_task_id, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (task_id) DO NOTHING
        RETURNING *
      )
@@ -42,6 +44,7 @@ export async function insertTask(db: Queryable, p: InsertTaskParams): Promise<Ta
       p.timeoutSeconds,
       p.createdBy,
       p.parentTaskId,
+      p.traceparent ?? null,
     ],
     { prepare: true },
   );
