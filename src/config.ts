@@ -55,6 +55,8 @@ export interface Config {
   vaultAddr: string | undefined;
   vaultToken: string | undefined;
   metricsToken: string | undefined;
+  /** OpenTelemetry traces over OTLP/HTTP; tracing is off (no SDK loaded) without an endpoint. */
+  otel: { endpoint: string | undefined; serviceName: string };
   /** For the CLI: talk to this server instead of the database (`--url` overrides). */
   cliUrl: string | undefined;
   /** For the CLI: access token or API key sent to `cliUrl` (`--token` overrides). */
@@ -228,6 +230,10 @@ export function loadConfig(env: Env = process.env): Config {
     vaultAddr: url(env, 'VAULT_ADDR', ['http:', 'https:']),
     vaultToken: env.VAULT_TOKEN || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
+    otel: {
+      endpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+      serviceName: env.OTEL_SERVICE_NAME?.trim() || 'bsm-agentos',
+    },
     cliUrl: url(env, 'BSM_URL', ['http:', 'https:']),
     cliToken: env.BSM_TOKEN || undefined,
     cliCredentialsFile: path.join(

@@ -45,6 +45,7 @@ import { registerSecurityMetrics } from './security/metrics.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './security/passwords.js';
 import { detectPromptInjection } from './security/threats/promptInjection.js';
 import { createVault, type Vault } from './security/vault/index.js';
+import { startTracing } from './telemetry/tracing.js';
 
 /** Model providers the engine ships with (from the provider registry). */
 export const BUILTIN_PROVIDERS = PROVIDER_NAMES;
@@ -118,6 +119,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
   const db = options.db ?? (await openDb(config, logger));
   const closers: Array<() => Promise<void>> = [() => db.close()];
   try {
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed last, after everything that traces.
+    closers.push(await startTracing(config.otel, logger));
     await db.ping();
     if (options.migrate ?? true) await migrate(db, logger);
     const repos = createRepositories(db);

@@ -39,6 +39,7 @@ import { secretInfoSchema } from './schemas/secrets.js';
 import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
 import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
+import { registerHttpTracing } from './tracing.js';
 import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -177,6 +178,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     system.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
     system.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
+  registerHttpTracing(app);
 
   // API answers may carry audit rows or secret metadata: no shared or browser cache keeps them.
   app.addHook('onSend', async (request, reply) => {

@@ -29,6 +29,8 @@ export interface TaskRow {
   lease_expires_at: Date | null;
   cancel_requested: boolean;
   thread_id?: string | null;
+  /** W3C trace context of the submit (migration 037): the run joins the submitter's trace. */
+  traceparent?: string | null;
 }
 
 export function toTask(row: TaskRow): Task {

@@ -111,6 +111,8 @@ const ADDED_COLUMNS: Record<string, Array<[string, string, string | null]>> = {
     ['parent_task_id', 'uuid', null],
     // 036_task_agent_handle.sql
     ['agent_handle', 'character varying(100)', null],
+    // 037_task_traceparent.sql
+    ['traceparent', 'character varying(55)', null],
   ],
 };
 

@@ -30,6 +30,7 @@ const SHIPPED: Record<string, string> = {
   '032_threads': 'a8fa39d0ad6de4b2efa2d8de9681d8762bbc8b3ce13d6cdc3b0f21e5ffb15b6a',
   '033_event_log': 'ee9d06317c01e0bf3bd1b1bf81be322777ed870a7a38e4b299dfcd418d3b824f',
   '024_tasks_claim_run_at': '5198d16cb08cf9c78dd04691f26434635337e29459213162616c18191edda1ea',
+  '037_task_traceparent': 'c3191b98df54233ef6a9f9c71c19e15a04fdee9b8cc23d65ab74c064d62c458c',
 };
 
 describe('shipped migrations', () => {

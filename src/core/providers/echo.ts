@@ -1,4 +1,5 @@
-import { countWords, taskMessages } from './input.js';
+import { traceModelCall } from '../../telemetry/spans.js';
+import { countWords, taskMessages, usageOf } from './input.js';
 import type { Provider, ProviderContext, ProviderResult, TaskInput } from './types.js';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -39,7 +40,11 @@ export class EchoProvider implements Provider {
   readonly name = 'echo';
   readonly needsApiKey = false;
 
-  async run(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult> {
+  run(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult> {
+    return traceModelCall('echo', ctx.agent.modelName ?? 'echo', () => this.answer(input, ctx), usageOf);
+  }
+
+  private async answer(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult> {
     ctx.signal.throwIfAborted();
     const messages = taskMessages(input);
     const lastUser = [...messages].reverse().find((m) => m.role === 'user') ?? messages[messages.length - 1];

@@ -61,3 +61,8 @@ export function assertCallerSystemMessagesAllowed(
     );
   }
 }
+
+/** A provider result's tokens as the GenAI spans name them. */
+export function usageOf(result: { usage: { promptTokens: number; completionTokens: number } }) {
+  return { inputTokens: result.usage.promptTokens, outputTokens: result.usage.completionTokens };
+}

@@ -9,6 +9,7 @@ import type {
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
+import { traceModelCall } from '../../telemetry/spans.js';
 import { taskMessages } from './input.js';
 import { toOpenAIMessage } from './openaiMessages.js';
 import { streamCompletion } from './openaiStream.js';
@@ -65,24 +66,29 @@ export class OpenAIProvider implements Provider {
     const toolCalls: ToolCallRecord[] = [];
 
     for (let step = 1; ; step++) {
-      const body = {
-        model: agent.modelName ?? DEFAULT_MODEL,
-        messages,
-        ...(toolDefs ? { tools: toolDefs } : {}),
-      };
-      let message: { content: string | null; tool_calls?: ChatCompletionMessageToolCall[] };
-      let stepUsage: CompletionUsage | undefined;
-      if (ctx.stream) {
-        const streamed = await streamCompletion(client, body, signal, ctx.stream);
-        message = { content: streamed.content, tool_calls: streamed.toolCalls };
-        stepUsage = streamed.usage;
-      } else {
-        const completion = await client.chat.completions.create(body, { signal });
-        const first = completion.choices[0]?.message;
-        if (!first) throw new Error('the model returned no choices');
-        message = first;
-        stepUsage = completion.usage;
-      }
+      const model = agent.modelName ?? DEFAULT_MODEL;
+      const body = { model, messages, ...(toolDefs ? { tools: toolDefs } : {}) };
+      const { message, stepUsage } = await traceModelCall(
+        'openai',
+        model,
+        async (): Promise<{
+          message: { content: string | null; tool_calls?: ChatCompletionMessageToolCall[] };
+          stepUsage: CompletionUsage | undefined;
+        }> => {
+          if (ctx.stream) {
+            const streamed = await streamCompletion(client, body, signal, ctx.stream);
+            return {
+              message: { content: streamed.content, tool_calls: streamed.toolCalls },
+              stepUsage: streamed.usage,
+            };
+          }
+          const completion = await client.chat.completions.create(body, { signal });
+          const first = completion.choices[0]?.message;
+          if (!first) throw new Error('the model returned no choices');
+          return { message: first, stepUsage: completion.usage };
+        },
+        (r) => ({ inputTokens: r.stepUsage?.prompt_tokens, outputTokens: r.stepUsage?.completion_tokens }),
+      );
       usage.promptTokens += stepUsage?.prompt_tokens ?? 0;
       usage.completionTokens += stepUsage?.completion_tokens ?? 0;
       usage.totalTokens += stepUsage?.total_tokens ?? 0;

@@ -11,6 +11,7 @@ import { AppError, conflict, validation } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Repositories } from '../../repositories/index.js';
 import { type TaskRow, toTask } from '../../repositories/tasks.js';
+import { traceTaskSubmit } from '../../telemetry/spans.js';
 import type { AgentManager } from '../agentManager.js';
 import type { EventBus } from '../eventBus.js';
 import {
@@ -178,18 +179,21 @@ export class TaskQueue implements TaskRunner {
       metadata.promptInjection = { patterns };
     }
     const insert = request.insert ?? ((params: InsertTaskParams) => insertTask(this.deps.db, params));
-    const row = await insert({
-      taskId,
-      agentUuid: agent.id,
-      type: request.type ?? 'execute',
-      priority: request.priority ?? 5,
-      input: request.input,
-      metadata,
-      maxRetries: request.maxRetries ?? 3,
-      timeoutSeconds: request.timeoutSeconds ?? 300,
-      createdBy,
-      parentTaskId: request.parentTaskId ?? null,
-    });
+    const row = await traceTaskSubmit({ taskId, agentId: agent.agentId }, (traceparent: string | null) =>
+      insert({
+        taskId,
+        agentUuid: agent.id,
+        type: request.type ?? 'execute',
+        priority: request.priority ?? 5,
+        input: request.input,
+        metadata,
+        maxRetries: request.maxRetries ?? 3,
+        timeoutSeconds: request.timeoutSeconds ?? 300,
+        createdBy,
+        parentTaskId: request.parentTaskId ?? null,
+        traceparent,
+      }),
+    );
     if (!row) {
       const existing = await this.deps.repos.tasks.findByTaskId(request.taskId as string);
       // Someone else's task with that id: say it exists, show nothing of it.

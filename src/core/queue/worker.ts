@@ -11,6 +11,7 @@ import type { Db } from '../../db/index.js';
 import type { Agent, Task } from '../../domain.js';
 import type { Logger } from '../../logger.js';
 import { type TaskRow, toTask } from '../../repositories/tasks.js';
+import { traceTaskRun, traceTools } from '../../telemetry/spans.js';
 import type { EventBus } from '../eventBus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderResult, StreamSink, TaskInput, ToolInvoker } from '../providers/types.js';
@@ -222,7 +223,7 @@ export class TaskWorker {
         overLimit.push(task.id);
         continue;
       }
-      this.begin(task, agent);
+      this.begin(task, agent, row.traceparent);
     }
     if (overLimit.length) {
       await releaseTasks(this.deps.db, this.options.nodeId, overLimit).catch((err: unknown) =>
@@ -235,12 +236,13 @@ export class TaskWorker {
     return overLimit.length;
   }
 
-  private begin(task: Task, agent: Agent | undefined): void {
+  private begin(task: Task, agent: Agent | undefined, traceparent?: string | null): void {
     const controller = new AbortController();
     const entry = { task, controller, startedAt: performance.now() } as Running;
     this.running.set(task.id, entry);
     if (agent) this.agentSlots.take(agent.id);
-    entry.done = this.execute(entry, agent).finally(() => {
+    const run = () => this.execute(entry, agent);
+    entry.done = traceTaskRun(task, traceparent, this.options.nodeId, run).finally(() => {
       this.running.delete(task.id);
       if (agent) this.agentSlots.give(agent.id);
       this.deps.metrics.recordFinish(performance.now() - entry.startedAt);
@@ -279,7 +281,7 @@ export class TaskWorker {
           signal: controller.signal,
           logger: this.deps.logger,
           apiKey,
-          tools: this.deps.tools?.(agent, task),
+          tools: traceTools(this.deps.tools?.(agent, task)),
           stream,
         }),
         controller.signal,

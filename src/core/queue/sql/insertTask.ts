@@ -12,6 +12,8 @@ export interface InsertTaskParams {
   timeoutSeconds: number;
   createdBy: string | null;
   parentTaskId: string | null;
+  /** W3C trace context of the submit span (migration 037); null with tracing off. */
+  traceparent?: string | null;
 }
 
 /**
@@ -24,8 +26,8 @@ export interface InsertTaskParams {
 export async function insertTask(db: Queryable, p: InsertTaskParams): Promise<TaskRow | undefined> {
   const { rows } = await db.query<TaskRow>(
     `INSERT INTO tasks (task_id, agent_id, type, priority, input, metadata, max_retries, timeout_seconds,
-                        created_by, parent_task_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                        created_by, parent_task_id, traceparent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (task_id) DO NOTHING
      RETURNING *`,
     [
@@ -39,6 +41,7 @@ export async function insertTask(db: Queryable, p: InsertTaskParams): Promise<Ta
       p.timeoutSeconds,
       p.createdBy,
       p.parentTaskId,
+      p.traceparent ?? null,
     ],
     { prepare: true },
   );
