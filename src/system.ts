@@ -17,6 +17,9 @@ import { createToolInvoker } from './core/plugins/toolInvoker.js';
 import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from './core/providers/registry.js';
 import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
+import { Scheduler, type SchedulerOptions } from './core/schedules/scheduler.js';
+import { Schedules } from './core/schedules/schedules.js';
+import { BudgetGuard } from './core/usage/budgetGuard.js';
 import { followStepTasks, QueueWorkflowRunner } from './core/workflows/queueRunner.js';
 import type { WorkflowTaskRunner } from './core/workflows/taskRunner.js';
 import { WorkflowEngine } from './core/workflows/workflowEngine.js';
@@ -54,6 +57,8 @@ export interface SystemOptions {
   worker?: boolean;
   /** Queue tuning (tests use short leases and back-offs). */
   queue?: Partial<Omit<TaskQueueOptions, 'nodeId'>>;
+  /** Scheduler tuning (tests use a short grace period). */
+  scheduler?: SchedulerOptions;
 }
 
 export interface ReadinessCheck {
@@ -92,6 +97,12 @@ export interface System {
   workflowEngine: WorkflowEngine;
   providers: ProviderRegistry;
   queue: TaskQueue;
+  /** Cron schedules as clients manage them. */
+  schedules: Schedules;
+  /** Fires due schedules; runs in every process that runs the engine. */
+  scheduler: Scheduler;
+  /** Daily budgets per agent and per user, checked before every model call. */
+  budgets: BudgetGuard;
   engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -145,6 +156,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     for (const plugin of builtinPlugins({ http: options.http })) plugins.register(plugin, 'builtin');
     await plugins.loadAll(config.pluginsDir, config.plugins);
     closers.push(async () => plugins.stop());
+    const budgets = new BudgetGuard({ db, users: repos.users });
     const queue: TaskQueue = new TaskQueue(
       {
         db,
@@ -160,6 +172,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
             : undefined,
         // The provider key lives in the vault under the agent's `model_key` (seed default `bsm`).
         apiKey: (agent) => vault.get(agent.modelKey),
+        checkBudget: (agent, task) => budgets.check(agent, task),
         screenInput: async (agent, text, context) => {
           const { patterns } = detectPromptInjection(text);
           if (patterns.length) {
@@ -191,6 +204,17 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     });
     const unfollowSteps = followStepTasks(events, repos.tasks, workflowEngine, logger);
     closers.push(async () => unfollowSteps());
+    const schedules = new Schedules({
+      repo: repos.schedules,
+      agents,
+      workflows: repos.workflows,
+      events,
+      logger,
+    });
+    const scheduler = new Scheduler(
+      { db, queue, workflows: workflowEngine, events, logger },
+      options.scheduler,
+    );
     const runWorker = options.worker ?? config.worker;
     const engine = new Engine(
       [
@@ -219,6 +243,13 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
             if (runWorker) await workflowEngine.resume();
           },
         },
+        {
+          // Every engine node fires schedules: the database makes each fire time happen once.
+          name: 'scheduler',
+          start: async () => scheduler.start(),
+          stop: () => scheduler.stop(),
+          status: () => ({ running: scheduler.running }),
+        },
       ],
       events,
       logger,
@@ -227,6 +258,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // The queue may have been started on its own (tests, `bsm task submit` on PGlite): stop it too.
     closers.push(async () => {
       await engine.stop();
+      await scheduler.stop();
       await queue.stop();
     });
     const metrics = new MetricsRegistry();
@@ -260,6 +292,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       workflowEngine,
       providers,
       queue,
+      schedules,
+      scheduler,
+      budgets,
       engine,
       readiness,
       async close() {

@@ -19,15 +19,18 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
 import { taskRoutes } from './routes/tasks.js';
 import { threatRoutes } from './routes/threats.js';
+import { usageRoutes } from './routes/usage.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
 import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
+import { scheduleFireSchema, scheduleSchema } from './schemas/schedules.js';
 import { secretInfoSchema } from './schemas/secrets.js';
 import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
@@ -197,6 +200,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(threatSchema);
   app.addSchema(taskSchema);
   app.addSchema(executionSchema);
+  app.addSchema(scheduleSchema);
+  app.addSchema(scheduleFireSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
@@ -214,6 +219,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(agentRunRoutes, { prefix: '/api/agents', system });
   await app.register(taskRoutes, { prefix: '/api/tasks', system });
   await app.register(engineRoutes, { prefix: '/api/engine', system });
+  await app.register(usageRoutes, { prefix: '/api/usage', system });
+  await app.register(scheduleRoutes, { prefix: '/api/schedules', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

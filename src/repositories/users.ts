@@ -10,6 +10,7 @@ export interface UserRow {
   password_hash: string;
   role: UserRole;
   is_active: boolean;
+  budget_usd_per_day: number | null;
   last_login: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -23,6 +24,7 @@ export function toUser(row: UserRow): User {
     email: row.email,
     role: row.role,
     isActive: row.is_active,
+    budgetUsdPerDay: row.budget_usd_per_day,
     lastLogin: row.last_login,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -41,6 +43,7 @@ export interface UserPatch {
   role?: UserRole;
   isActive?: boolean;
   passwordHash?: string;
+  budgetUsdPerDay?: number | null;
 }
 
 const PATCHABLE: Readonly<Record<keyof UserPatch, ColumnSpec>> = {
@@ -48,6 +51,7 @@ const PATCHABLE: Readonly<Record<keyof UserPatch, ColumnSpec>> = {
   role: { column: 'role' },
   isActive: { column: 'is_active' },
   passwordHash: { column: 'password_hash' },
+  budgetUsdPerDay: { column: 'budget_usd_per_day' },
 };
 
 const userNotFound = () => notFound('User', 'USER_NOT_FOUND');

@@ -32,6 +32,8 @@ export interface AccountPatch {
   role?: UserRole;
   isActive?: boolean;
   password?: string;
+  /** Daily spending limit in USD; null removes it. */
+  budgetUsdPerDay?: number | null;
 }
 
 export type AdminBootstrap =
@@ -84,6 +86,7 @@ export class UserAccounts {
       role: patch.role,
       isActive: patch.isActive,
       passwordHash,
+      budgetUsdPerDay: patch.budgetUsdPerDay,
     });
     if (passwordHash !== undefined || patch.isActive === false) {
       await repo.setTokenCutoff(id, Date.now());

@@ -22,6 +22,8 @@ const SHIPPED: Record<string, string> = {
   '015_audit_chain': '7f6e0dd5a06bcf746262337d52875bd4b3e3ec3b3131c16704455ea0d9db6cad',
   '016_secrets': '006801f204dea93b5fa233eed0aa3dec8d0755be2470c015572bd4f0cd462776',
   '020_workflows': '31ea7a7199484530a5233604f32d3f508be4660f15ea7fcc77ced30e6dc35939',
+  '034_usage_budgets': '5ec5a17e7d617a7194305112c130b67d6f5ac767fc320be060b8234299ed9042',
+  '035_schedules': '952a0365691488278285388eeeffe4bbee562cd7c2ae732031e1fcf9256d1b60',
 };
 
 describe('shipped migrations', () => {

@@ -18,6 +18,7 @@ export const userSchema = {
     email: { type: 'string' },
     role,
     isActive: { type: 'boolean' },
+    budgetUsdPerDay: { type: ['number', 'null'], description: 'USD per UTC day; null: no limit' },
     lastLogin: { type: ['string', 'null'], format: 'date-time' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -96,7 +97,13 @@ export const userPatchBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { email, role, isActive: { type: 'boolean' }, password },
+  properties: {
+    email,
+    role,
+    isActive: { type: 'boolean' },
+    password,
+    budgetUsdPerDay: { type: ['number', 'null'], minimum: 0, maximum: 1_000_000_000 },
+  },
 } as const;
 
 export const apiKeyCreateBody = {

@@ -4,7 +4,7 @@
  * `--no-worker` only submits and reads.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/index.js';
+import type { Db, Queryable } from '../../db/index.js';
 import type { Agent, Execution, Page, Task, TaskStatus } from '../../domain.js';
 import { TERMINAL_TASK_STATUSES } from '../../domain.js';
 import { AppError, conflict, validation } from '../../errors.js';
@@ -19,7 +19,7 @@ import type { ChildTaskRequest, TaskRunner, ToolInvoker } from '../providers/typ
 import { type BackoffPolicy, ExponentialBackoff } from './backoff.js';
 import { QueueMetrics } from './metrics.js';
 import { cancelTask } from './sql/cancelTask.js';
-import { insertTask } from './sql/insertTask.js';
+import { type InsertTaskParams, insertTask } from './sql/insertTask.js';
 import { TaskWorker } from './worker.js';
 
 export interface SubmitRequest {
@@ -55,6 +55,8 @@ export interface TaskQueueDeps {
   logger: Logger;
   tools?(agent: Agent, task: Task): ToolInvoker | undefined;
   apiKey?(agent: Agent): Promise<string | undefined>;
+  /** The budget check before each model call (SPEC §14). */
+  checkBudget?(agent: Agent, task: Task): Promise<void>;
   /**
    * Screens task input for prompt injection (the security hub): returns the patterns found, after
    * recording the finding. The queue flags the task, or refuses it when the agent asks.
@@ -64,6 +66,12 @@ export interface TaskQueueDeps {
     text: string,
     context: { taskId: string; createdBy: string | null; blocked: boolean },
   ): Promise<string[]>;
+}
+
+/** A task validated and screened, ready to insert (see `TaskQueue.prepare`). */
+export interface PreparedTask {
+  agent: Agent;
+  params: InsertTaskParams;
 }
 
 const AGENT_CACHE_MS = 5_000;
@@ -96,6 +104,7 @@ export class TaskQueue implements TaskRunner {
         agentById: (id) => this.agentById(id),
         tools: deps.tools,
         apiKey: deps.apiKey,
+        checkBudget: deps.checkBudget,
       },
     );
   }
@@ -115,6 +124,26 @@ export class TaskQueue implements TaskRunner {
   }
 
   async submit(request: SubmitRequest): Promise<{ task: Task; created: boolean }> {
+    const prepared = await this.prepare(request);
+    const row = await insertTask(this.deps.db, prepared.params);
+    if (!row) {
+      const existing = await this.deps.repos.tasks.findByTaskId(request.taskId as string);
+      // Someone else's task with that id: say it exists, show nothing of it.
+      if (existing.createdBy !== prepared.params.createdBy)
+        throw conflict(`Task ${request.taskId} already exists`, 'TASK_EXISTS');
+      return { task: existing, created: false };
+    }
+    const task = toTask(row);
+    this.announce(task, prepared.agent);
+    return { task, created: true };
+  }
+
+  /**
+   * Everything `submit` does before the insert: the agent must be active, the input valid, and
+   * it is screened for prompt injection. The scheduler prepares once, then inserts each fire's
+   * task inside its own transaction (`insertPrepared`), where no other query may run.
+   */
+  async prepare(request: SubmitRequest): Promise<PreparedTask> {
     const agent = await this.deps.agents.get(request.agentId);
     this.deps.agents.assertActive(agent);
     let messages: ReturnType<typeof taskMessages>;
@@ -147,32 +176,48 @@ export class TaskQueue implements TaskRunner {
       }
       metadata.promptInjection = { patterns };
     }
-    const row = await insertTask(this.deps.db, {
-      taskId,
-      agentUuid: agent.id,
-      type: request.type ?? 'execute',
-      priority: request.priority ?? 5,
-      input: request.input,
-      metadata,
-      maxRetries: request.maxRetries ?? 3,
-      timeoutSeconds: request.timeoutSeconds ?? 300,
-      createdBy,
-      parentTaskId: request.parentTaskId ?? null,
+    return {
+      agent,
+      params: {
+        taskId,
+        agentUuid: agent.id,
+        type: request.type ?? 'execute',
+        priority: request.priority ?? 5,
+        input: request.input,
+        metadata,
+        maxRetries: request.maxRetries ?? 3,
+        timeoutSeconds: request.timeoutSeconds ?? 300,
+        createdBy,
+        parentTaskId: request.parentTaskId ?? null,
+      },
+    };
+  }
+
+  /**
+   * Inserts a prepared task through `via` (an open transaction) under a new task id, with
+   * `metadata` added. Claimable once `via` commits; call `announce` then.
+   */
+  async insertPrepared(
+    prepared: PreparedTask,
+    via: Queryable,
+    metadata: Record<string, unknown>,
+  ): Promise<Task> {
+    const row = await insertTask(via, {
+      ...prepared.params,
+      taskId: `task_${randomUUID()}`,
+      metadata: { ...prepared.params.metadata, ...metadata },
     });
-    if (!row) {
-      const existing = await this.deps.repos.tasks.findByTaskId(request.taskId as string);
-      // Someone else's task with that id: say it exists, show nothing of it.
-      if (existing.createdBy !== createdBy)
-        throw conflict(`Task ${request.taskId} already exists`, 'TASK_EXISTS');
-      return { task: existing, created: false };
-    }
-    const task = toTask(row);
+    if (!row) throw new Error('a fresh task id already existed');
+    return toTask(row);
+  }
+
+  /** Emits `task:created` for a committed task. */
+  announce(task: Task, agent: Agent): void {
     this.deps.events.emit(
       'task:created',
       { taskId: task.taskId, agentId: agent.agentId, priority: task.priority, type: task.type },
       { taskId: task.taskId, ownerId: task.createdBy },
     );
-    return { task, created: true };
   }
 
   /** Cancels a pending task at once, or asks the node running it to abort. 409 when already final. */

@@ -14,7 +14,7 @@ import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import type { EventBus } from '../eventBus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderResult, TaskInput, ToolInvoker } from '../providers/types.js';
-import { type AbortReason, abortable, failureMessage, isAbort, TaskAbort } from './abort.js';
+import { type AbortReason, abortable, failureMessage, isAbort, retryable, TaskAbort } from './abort.js';
 import { AgentSlots } from './agentSlots.js';
 import type { BackoffPolicy } from './backoff.js';
 import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
@@ -48,6 +48,8 @@ export interface WorkerDeps {
   agentById(id: string): Promise<Agent>;
   tools?(agent: Agent, task: Task): ToolInvoker | undefined;
   apiKey?(agent: Agent): Promise<string | undefined>;
+  /** Throws a non-retryable BUDGET_EXCEEDED error when the agent's or owner's budget is spent. */
+  checkBudget?(agent: Agent, task: Task): Promise<void>;
 }
 
 interface Running {
@@ -260,6 +262,7 @@ export class TaskWorker {
       );
       const provider = this.deps.providers.get(agent.modelProvider);
       if (!provider) throw new Error(`unknown model provider ${agent.modelProvider}`);
+      await this.deps.checkBudget?.(agent, task);
       // A vault read per task only for providers that use a key (the queue benchmark's echo tasks
       // ran one needless query each: 10,010 of them for 10,000 jobs).
       const apiKey = provider.needsApiKey ? await this.deps.apiKey?.(agent) : undefined;
@@ -314,7 +317,7 @@ export class TaskWorker {
     } else {
       const timedOut = isAbort(failure, 'timeout');
       const message = failureMessage(failure, task.timeoutSeconds);
-      const delayMs = this.options.backoff.delayMs(task.retryCount + 1);
+      const delayMs = retryable(failure) ? this.options.backoff.delayMs(task.retryCount + 1) : null;
       row = await failTask(
         db,
         task.id,
@@ -324,7 +327,7 @@ export class TaskWorker {
         { executionId, tokensUsed: null, executionTimeMs },
         delayMs,
       );
-      if (row?.status === 'pending') this.wakeAfter(delayMs);
+      if (row?.status === 'pending') this.wakeAfter(delayMs ?? 0);
     }
     if (!row) {
       logger.warn({ taskId: task.taskId }, 'task no longer leased to this node; outcome discarded');
