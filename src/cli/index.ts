@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { serve } from './commands/serve.js';
 import { registerTaskCommands } from './commands/task.js';
 import { registerUserCommands } from './commands/user.js';
@@ -61,5 +62,6 @@ registerDataProtectionCommands(program);
 registerWorkflowCommands(program);
 registerUserCommands(program);
 registerTaskCommands(program);
+registerScheduleCommands(program);
 
 await program.parseAsync(process.argv);
