@@ -87,6 +87,8 @@ export interface User {
   email: string;
   role: UserRole;
   isActive: boolean;
+  /** Daily spending limit in USD (per UTC day); null: none. */
+  budgetUsdPerDay: number | null;
   lastLogin: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -121,6 +123,8 @@ export interface MlModel {
   framework: string | null;
   metrics: Record<string, unknown>;
   config: Record<string, unknown>;
+  /** Model parameters; `inputPricePerMTok` / `outputPricePerMTok` price the agents using it (USD). */
+  parameters: Record<string, unknown>;
   filePath: string | null;
   createdAt: Date;
   deployedAt: Date | null;
@@ -147,6 +151,11 @@ export interface Execution {
   executionTimeMs: number | null;
   status: ExecutionStatus;
   errorMessage: string | null;
+  /** Tokens the model read and wrote in this attempt (null when unknown, e.g. a failed attempt). */
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** USD at the model's prices at the time (SPEC §14); 0 when the model has no price. */
+  costUsd: number | null;
   createdAt: Date;
 }
 

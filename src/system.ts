@@ -20,10 +20,13 @@ import { createProviderRegistry, PROVIDER_NAMES, type ProviderRegistry } from '.
 import { registerQueueMetrics } from './core/queue/metrics.js';
 import { TaskQueue, type TaskQueueOptions } from './core/queue/taskQueue.js';
 import { RedisEventTransport } from './core/redisEventTransport.js';
+import { Scheduler, type SchedulerOptions } from './core/schedules/scheduler.js';
+import { Schedules } from './core/schedules/schedules.js';
 import { attemptStream } from './core/streams/attemptStream.js';
 import { EventLog } from './core/streams/eventLog.js';
 import { registerEventLogMetrics } from './core/streams/metrics.js';
 import { Threads } from './core/threads/threads.js';
+import { BudgetGuard } from './core/usage/budgetGuard.js';
 import { followStepTasks, QueueWorkflowRunner } from './core/workflows/queueRunner.js';
 import type { WorkflowTaskRunner } from './core/workflows/taskRunner.js';
 import { WorkflowEngine } from './core/workflows/workflowEngine.js';
@@ -66,6 +69,8 @@ export interface SystemOptions {
   worker?: boolean;
   /** Queue tuning (tests use short leases and back-offs). */
   queue?: Partial<Omit<TaskQueueOptions, 'nodeId'>>;
+  /** Scheduler tuning (tests use a short grace period). */
+  scheduler?: SchedulerOptions;
 }
 
 export interface ReadinessCheck {
@@ -108,6 +113,12 @@ export interface System {
   queue: TaskQueue;
   /** Conversations: threads, their turns and the multitask policy. */
   threads: Threads;
+  /** Cron schedules as clients manage them. */
+  schedules: Schedules;
+  /** Fires due schedules; runs in every process that runs the engine. */
+  scheduler: Scheduler;
+  /** Daily budgets per agent and per user, checked before every model call. */
+  budgets: BudgetGuard;
   engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -182,6 +193,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     for (const plugin of builtinPlugins({ http: options.http })) plugins.register(plugin, 'builtin');
     await plugins.loadAll(config.pluginsDir, config.plugins);
     closers.push(async () => plugins.stop());
+    const budgets = new BudgetGuard({ db, users: repos.users });
     const queue: TaskQueue = new TaskQueue(
       {
         db,
@@ -201,6 +213,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         stream: (task, attempt) => attemptStream(eventLog, task, attempt),
         prepareInput: (task) => threads.prepareInput(task),
         completeThreadTask: (task, completion) => threads.completeTask(task, completion),
+        checkBudget: (agent, task) => budgets.check(agent, task),
         screenInput: async (agent, text, context) => {
           const { patterns } = detectPromptInjection(text);
           if (patterns.length) {
@@ -244,6 +257,17 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     });
     const unfollowSteps = followStepTasks(events, repos.tasks, workflowEngine, logger);
     closers.push(async () => unfollowSteps());
+    const schedules = new Schedules({
+      repo: repos.schedules,
+      agents,
+      workflows: repos.workflows,
+      events,
+      logger,
+    });
+    const scheduler = new Scheduler(
+      { db, queue, workflows: workflowEngine, events, logger },
+      options.scheduler,
+    );
     const runWorker = options.worker ?? config.worker;
     const engine = new Engine(
       [
@@ -272,6 +296,13 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
             if (runWorker) await workflowEngine.resume();
           },
         },
+        {
+          // Every engine node fires schedules: the database makes each fire time happen once.
+          name: 'scheduler',
+          start: async () => scheduler.start(),
+          stop: () => scheduler.stop(),
+          status: () => ({ running: scheduler.running }),
+        },
       ],
       events,
       logger,
@@ -280,6 +311,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // The queue may have been started on its own (tests, `bsm task submit` on PGlite): stop it too.
     closers.push(async () => {
       await engine.stop();
+      await scheduler.stop();
       await queue.stop();
     });
     // One registry; each component registers its own typed series (src/metrics.ts).
@@ -316,6 +348,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       providers,
       queue,
       threads,
+      schedules,
+      scheduler,
+      budgets,
       engine,
       readiness,
       async close() {

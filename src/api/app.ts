@@ -21,12 +21,14 @@ import { engineRoutes } from './routes/engine.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { secretRoutes } from './routes/secrets.js';
 import { streamRoutes } from './routes/streams.js';
 import { taskRetryRoutes } from './routes/taskRetry.js';
 import { taskRoutes } from './routes/tasks.js';
 import { threadRoutes } from './routes/threads.js';
 import { threatRoutes } from './routes/threats.js';
+import { usageRoutes } from './routes/usage.js';
 import { userApiKeyRoutes } from './routes/userApiKeys.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRunListRoutes } from './routes/workflowRunList.js';
@@ -35,6 +37,7 @@ import { agentSchema } from './schemas/agents.js';
 import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
+import { scheduleFireSchema, scheduleSchema } from './schemas/schedules.js';
 import { secretInfoSchema } from './schemas/secrets.js';
 import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
@@ -218,6 +221,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(threatSchema);
   app.addSchema(taskSchema);
   app.addSchema(executionSchema);
+  app.addSchema(scheduleSchema);
+  app.addSchema(scheduleFireSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
@@ -239,6 +244,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(threadRoutes, { prefix: '/api/threads', system });
   await app.register(engineRoutes, { prefix: '/api/engine', system });
   await app.register(consoleRoutes);
+  await app.register(usageRoutes, { prefix: '/api/usage', system });
+  await app.register(scheduleRoutes, { prefix: '/api/schedules', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

@@ -5,6 +5,7 @@ import { registerAgentCommands } from './commands/agent.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
 import { registerLoginCommands } from './commands/login.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { serve } from './commands/serve.js';
 import { registerTaskCommands } from './commands/task.js';
 import { registerUserCommands } from './commands/user.js';
@@ -71,5 +72,6 @@ registerWorkflowCommands(program);
 registerUserCommands(program);
 registerTaskCommands(program);
 registerChatCommand(program);
+registerScheduleCommands(program);
 
 await program.parseAsync(process.argv);

@@ -31,6 +31,11 @@ export const EVENT_TYPES = [
   'workflow:step:completed',
   'workflow:step:failed',
   'security:threat',
+  'schedule:created',
+  'schedule:updated',
+  'schedule:deleted',
+  'schedule:fired',
+  'schedule:skipped',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -13,6 +13,9 @@ export interface ExecutionRow {
   execution_time_ms: number | null;
   status: ExecutionStatus;
   error_message: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
   created_at: Date;
   /** From the task (joined on read): its human id and its agent's handle. */
   task_handle?: string | null;
@@ -33,6 +36,9 @@ export function toExecution(row: ExecutionRow): Execution {
     executionTimeMs: row.execution_time_ms,
     status: row.status,
     errorMessage: row.error_message,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
     createdAt: row.created_at,
   };
 }

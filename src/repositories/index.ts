@@ -5,10 +5,12 @@ import { AuditLogRepository } from './auditLogs.js';
 import { ExecutionRepository } from './executions.js';
 import { MlModelRepository } from './mlModels.js';
 import { RefreshTokenRepository } from './refreshTokens.js';
+import { ScheduleRepository } from './schedules.js';
 import { SecretRepository } from './secrets.js';
 import { SecurityThreatRepository } from './securityThreats.js';
 import { TaskRepository } from './tasks.js';
 import { ThreadRepository } from './threads.js';
+import { UsageRepository } from './usage.js';
 import { UserRepository } from './users.js';
 import { WorkflowRunRepository } from './workflowRuns.js';
 import { WorkflowRepository } from './workflows.js';
@@ -20,9 +22,11 @@ export {
   ExecutionRepository,
   MlModelRepository,
   RefreshTokenRepository,
+  ScheduleRepository,
   SecretRepository,
   SecurityThreatRepository,
   TaskRepository,
+  UsageRepository,
   UserRepository,
   WorkflowRepository,
   WorkflowRunRepository,
@@ -42,6 +46,8 @@ export interface Repositories {
   refreshTokens: RefreshTokenRepository;
   apiKeys: ApiKeyRepository;
   securityThreats: SecurityThreatRepository;
+  usage: UsageRepository;
+  schedules: ScheduleRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -60,5 +66,7 @@ export function createRepositories(db: Queryable): Repositories {
     refreshTokens: new RefreshTokenRepository(db),
     apiKeys: new ApiKeyRepository(db),
     securityThreats: new SecurityThreatRepository(db),
+    usage: new UsageRepository(db),
+    schedules: new ScheduleRepository(db),
   };
 }

@@ -13,6 +13,7 @@ export interface MlModelRow {
   framework: string | null;
   metrics: Record<string, unknown> | null;
   config: Record<string, unknown> | null;
+  parameters: Record<string, unknown> | null;
   file_path: string | null;
   created_at: Date;
   deployed_at: Date | null;
@@ -30,6 +31,7 @@ export function toMlModel(row: MlModelRow): MlModel {
     framework: row.framework,
     metrics: row.metrics ?? {},
     config: row.config ?? {},
+    parameters: row.parameters ?? {},
     filePath: row.file_path,
     createdAt: row.created_at,
     deployedAt: row.deployed_at,
@@ -46,6 +48,7 @@ export interface NewMlModel {
   framework?: string | null;
   metrics?: Record<string, unknown>;
   config?: Record<string, unknown>;
+  parameters?: Record<string, unknown>;
   filePath?: string | null;
   createdBy?: string | null;
 }
@@ -60,6 +63,7 @@ const PATCHABLE: Readonly<Record<keyof MlModelPatch, ColumnSpec>> = {
   framework: { column: 'framework' },
   metrics: { column: 'metrics', json: true },
   config: { column: 'config', json: true },
+  parameters: { column: 'parameters', json: true },
   filePath: { column: 'file_path' },
 };
 
@@ -72,8 +76,9 @@ export class MlModelRepository {
   async create(data: NewMlModel): Promise<MlModel> {
     try {
       const { rows } = await this.db.query<MlModelRow>(
-        `INSERT INTO ml_models (model_id, name, type, version, status, framework, metrics, config, file_path, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        `INSERT INTO ml_models (model_id, name, type, version, status, framework, metrics, config, file_path, created_by,
+                                parameters)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
         [
           data.modelId,
           data.name,
@@ -85,6 +90,7 @@ export class MlModelRepository {
           JSON.stringify(data.config ?? {}),
           data.filePath ?? null,
           data.createdBy ?? null,
+          JSON.stringify(data.parameters ?? {}),
         ],
       );
       return toMlModel(rows[0]);

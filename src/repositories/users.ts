@@ -12,6 +12,7 @@ export interface UserRow {
   is_active: boolean;
   /** Set on a first admin with a generated password, cleared by any password change. */
   must_change_password: boolean;
+  budget_usd_per_day: number | null;
   last_login: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -25,6 +26,7 @@ export function toUser(row: UserRow): User {
     email: row.email,
     role: row.role,
     isActive: row.is_active,
+    budgetUsdPerDay: row.budget_usd_per_day,
     lastLogin: row.last_login,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -44,6 +46,7 @@ export interface UserPatch {
   isActive?: boolean;
   passwordHash?: string;
   mustChangePassword?: boolean;
+  budgetUsdPerDay?: number | null;
 }
 
 const PATCHABLE: Readonly<Record<keyof UserPatch, ColumnSpec>> = {
@@ -52,6 +55,7 @@ const PATCHABLE: Readonly<Record<keyof UserPatch, ColumnSpec>> = {
   isActive: { column: 'is_active' },
   passwordHash: { column: 'password_hash' },
   mustChangePassword: { column: 'must_change_password' },
+  budgetUsdPerDay: { column: 'budget_usd_per_day' },
 };
 
 const userNotFound = () => notFound('User', 'USER_NOT_FOUND');

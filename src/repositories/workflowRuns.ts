@@ -34,6 +34,8 @@ export interface WorkflowRun {
   output: unknown;
   error: string | null;
   createdBy: string | null;
+  /** `scheduleId` and `fireTime` when a schedule started the run. */
+  metadata: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
@@ -59,6 +61,7 @@ interface RunRow {
   output: unknown;
   error: string | null;
   created_by: string | null;
+  metadata: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
@@ -84,6 +87,7 @@ const toRunSummary = (row: RunRow): Omit<WorkflowRun, 'steps'> => ({
   output: row.output ?? null,
   error: row.error,
   createdBy: row.created_by,
+  metadata: row.metadata ?? {},
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   completedAt: row.completed_at,
@@ -120,16 +124,18 @@ export class WorkflowRunRepository {
     definition: WorkflowDefinition;
     input: Record<string, unknown>;
     createdBy: string | null;
+    metadata?: Record<string, unknown>;
   }): Promise<string> {
     const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO workflow_runs (workflow_id, workflow_version, definition, input, created_by)
-       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      `INSERT INTO workflow_runs (workflow_id, workflow_version, definition, input, created_by, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [
         data.workflowUuid,
         data.workflowVersion,
         JSON.stringify(data.definition),
         JSON.stringify(data.input),
         data.createdBy,
+        JSON.stringify(data.metadata ?? {}),
       ],
     );
     const runId = rows[0].id;
@@ -203,6 +209,7 @@ export class WorkflowRunRepository {
         status: row.status,
         error: row.error,
         createdBy: row.created_by,
+        metadata: row.metadata ?? {},
         createdAt: row.created_at,
         updatedAt: row.updated_at,
         completedAt: row.completed_at,

@@ -25,6 +25,9 @@ export const PERMISSIONS = [
   'secret:manage',
   'security:view',
   'engine:view',
+  'schedule:view',
+  'schedule:manage',
+  'usage:view',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -43,6 +46,10 @@ const USER: readonly Permission[] = [
   'model:list',
   'workflow:run',
   'workflow:view',
+  // Their own schedules and usage only; the routes scope by owner (seesAllTasks).
+  'schedule:view',
+  'schedule:manage',
+  'usage:view',
 ];
 
 const VIEWER: readonly Permission[] = [
@@ -52,6 +59,8 @@ const VIEWER: readonly Permission[] = [
   'execution:view',
   'model:list',
   'workflow:view',
+  'schedule:view',
+  'usage:view',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<UserRole, ReadonlySet<Permission>>> = {

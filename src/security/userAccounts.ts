@@ -35,6 +35,8 @@ export interface AccountPatch {
   password?: string;
   /** With `password`: the user's API keys keep working (by default a new password revokes them). */
   keepApiKeys?: boolean;
+  /** Daily spending limit in USD; null removes it. */
+  budgetUsdPerDay?: number | null;
 }
 
 export type AdminBootstrap =
@@ -95,6 +97,7 @@ export class UserAccounts {
       passwordHash,
       // Any new password ends "still the generated one" (the compliance check reads the flag).
       ...(passwordHash !== undefined ? { mustChangePassword: false } : {}),
+      budgetUsdPerDay: patch.budgetUsdPerDay,
     });
     if (passwordHash !== undefined || patch.isActive === false) {
       await repo.setTokenCutoff(id, Date.now());

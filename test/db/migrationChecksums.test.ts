@@ -31,6 +31,8 @@ const SHIPPED: Record<string, string> = {
   '033_event_log': 'ee9d06317c01e0bf3bd1b1bf81be322777ed870a7a38e4b299dfcd418d3b824f',
   '024_tasks_claim_run_at': '5198d16cb08cf9c78dd04691f26434635337e29459213162616c18191edda1ea',
   '037_task_traceparent': 'c3191b98df54233ef6a9f9c71c19e15a04fdee9b8cc23d65ab74c064d62c458c',
+  '034_usage_budgets': '5ec5a17e7d617a7194305112c130b67d6f5ac767fc320be060b8234299ed9042',
+  '035_schedules': '952a0365691488278285388eeeffe4bbee562cd7c2ae732031e1fcf9256d1b60',
 };
 
 describe('shipped migrations', () => {

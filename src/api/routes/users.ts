@@ -83,7 +83,7 @@ export const userRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
       schema: {
         tags: ['users'],
         summary:
-          'Change email or role, (de)activate, or reset the password (ends their sessions and revokes their API keys unless keepApiKeys)',
+          'Change email, role or daily budget (budgetUsdPerDay), (de)activate, or reset the password (ends their sessions and revokes their API keys unless keepApiKeys)',
         params,
         body: userPatchBody,
         response: { 200: userRef, ...errorResponses },
@@ -91,6 +91,7 @@ export const userRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
     },
     async (request) => {
       const user = await security.accounts.update(request.params.id, request.body);
+      if (request.body.budgetUsdPerDay !== undefined) system.budgets.forgetUser(user.id);
       const fields = Object.keys(request.body).filter((f) => f !== 'password' && f !== 'keepApiKeys');
       await auditRequest(audit, request, {
         action: request.body.password !== undefined ? 'user.password_reset' : 'user.update',

@@ -9,6 +9,15 @@ const editable = {
   framework: { type: ['string', 'null'], maxLength: 50 },
   metrics: jsonObject,
   config: jsonObject,
+  parameters: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'Model parameters; prices in USD per million tokens price every agent using the model',
+    properties: {
+      inputPricePerMTok: { type: 'number', minimum: 0, maximum: 1_000_000 },
+      outputPricePerMTok: { type: 'number', minimum: 0, maximum: 1_000_000 },
+    },
+  },
   filePath: { type: ['string', 'null'], maxLength: 4096 },
 } as const;
 

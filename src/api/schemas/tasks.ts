@@ -112,6 +112,9 @@ export const executionSchema = {
     executionTimeMs: { type: ['integer', 'null'] },
     status: { type: 'string', enum: ['success', 'failure', 'timeout'] },
     errorMessage: { type: ['string', 'null'] },
+    inputTokens: { type: ['integer', 'null'] },
+    outputTokens: { type: ['integer', 'null'] },
+    costUsd: { type: ['number', 'null'], description: 'USD at the model prices of the time' },
     createdAt: { type: 'string', format: 'date-time' },
   },
 } as const;

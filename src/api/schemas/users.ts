@@ -18,6 +18,7 @@ export const userSchema = {
     email: { type: 'string' },
     role,
     isActive: { type: 'boolean' },
+    budgetUsdPerDay: { type: ['number', 'null'], description: 'USD per UTC day; null: no limit' },
     lastLogin: { type: ['string', 'null'], format: 'date-time' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -102,7 +103,14 @@ export const userPatchBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { email, role, isActive: { type: 'boolean' }, password, keepApiKeys: { type: 'boolean' } },
+  properties: {
+    email,
+    role,
+    isActive: { type: 'boolean' },
+    password,
+    keepApiKeys: { type: 'boolean' },
+    budgetUsdPerDay: { type: ['number', 'null'], minimum: 0, maximum: 1_000_000_000 },
+  },
   // keepApiKeys only means something next to a new password.
   dependencies: { keepApiKeys: ['password'] },
 } as const;

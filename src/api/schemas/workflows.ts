@@ -80,6 +80,7 @@ export const workflowRunSchema = {
     output: {},
     error: { type: ['string', 'null'] },
     createdBy: { type: ['string', 'null'] },
+    metadata: jsonObject,
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     completedAt: nullableTime,

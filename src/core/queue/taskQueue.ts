@@ -4,7 +4,7 @@
  * `--no-worker` only submits and reads.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/index.js';
+import type { Db, Queryable } from '../../db/index.js';
 import type { Agent, Execution, Page, Task, TaskStatus } from '../../domain.js';
 import { TERMINAL_TASK_STATUSES } from '../../domain.js';
 import { AppError, conflict, validation } from '../../errors.js';
@@ -70,6 +70,8 @@ export interface TaskQueueDeps {
   stream?: WorkerDeps['stream'];
   prepareInput?: WorkerDeps['prepareInput'];
   completeThreadTask?: WorkerDeps['completeThreadTask'];
+  /** The budget check before each model call (SPEC §14). */
+  checkBudget?(agent: Agent, task: Task): Promise<void>;
   /**
    * Screens task input for prompt injection (the security hub): returns the patterns found, after
    * recording the finding. The queue flags the task, or refuses it when the agent asks.
@@ -79,6 +81,12 @@ export interface TaskQueueDeps {
     text: string,
     context: { taskId: string; createdBy: string | null; blocked: boolean },
   ): Promise<string[]>;
+}
+
+/** A task validated and screened, ready to insert (see `TaskQueue.prepare`). */
+export interface PreparedTask {
+  agent: Agent;
+  params: InsertTaskParams;
 }
 
 const AGENT_CACHE_MS = 5_000;
@@ -121,6 +129,7 @@ export class TaskQueue implements TaskRunner {
         completeThreadTask: deps.completeThreadTask
           ? (task, completion) => deps.completeThreadTask!(task, completion)
           : undefined,
+        checkBudget: deps.checkBudget,
       },
     );
   }
@@ -145,6 +154,30 @@ export class TaskQueue implements TaskRunner {
   }
 
   async submit(request: SubmitRequest): Promise<{ task: Task; created: boolean }> {
+    const prepared = await this.prepare(request);
+    const insert = request.insert ?? ((params: InsertTaskParams) => insertTask(this.deps.db, params));
+    const row = await traceTaskSubmit(
+      { taskId: prepared.params.taskId, agentId: prepared.agent.agentId },
+      (traceparent) => insert({ ...prepared.params, traceparent }),
+    );
+    if (!row) {
+      const existing = await this.deps.repos.tasks.findByTaskId(request.taskId as string);
+      // Someone else's task with that id: say it exists, show nothing of it.
+      if (existing.createdBy !== prepared.params.createdBy)
+        throw conflict(`Task ${request.taskId} already exists`, 'TASK_EXISTS');
+      return { task: existing, created: false };
+    }
+    const task = toTask(row);
+    this.announce(task, prepared.agent);
+    return { task, created: true };
+  }
+
+  /**
+   * Everything `submit` does before the insert: the agent must be active, the input valid, and
+   * it is screened for prompt injection. The scheduler prepares once, then inserts each fire's
+   * task inside its own transaction (`insertPrepared`), where no other query may run.
+   */
+  async prepare(request: SubmitRequest): Promise<PreparedTask> {
     const agent = await this.deps.agents.get(request.agentId);
     this.deps.agents.assertActive(agent);
     let messages: ReturnType<typeof taskMessages>;
@@ -178,9 +211,9 @@ export class TaskQueue implements TaskRunner {
       }
       metadata.promptInjection = { patterns };
     }
-    const insert = request.insert ?? ((params: InsertTaskParams) => insertTask(this.deps.db, params));
-    const row = await traceTaskSubmit({ taskId, agentId: agent.agentId }, (traceparent: string | null) =>
-      insert({
+    return {
+      agent,
+      params: {
         taskId,
         agentUuid: agent.id,
         type: request.type ?? 'execute',
@@ -191,24 +224,36 @@ export class TaskQueue implements TaskRunner {
         timeoutSeconds: request.timeoutSeconds ?? 300,
         createdBy,
         parentTaskId: request.parentTaskId ?? null,
-        traceparent,
-      }),
-    );
-    if (!row) {
-      const existing = await this.deps.repos.tasks.findByTaskId(request.taskId as string);
-      // Someone else's task with that id: say it exists, show nothing of it.
-      if (existing.createdBy !== createdBy)
-        throw conflict(`Task ${request.taskId} already exists`, 'TASK_EXISTS');
-      return { task: existing, created: false };
-    }
+      },
+    };
+  }
+
+  /**
+   * Inserts a prepared task through `via` (an open transaction) under a new task id, with
+   * `metadata` added. Claimable once `via` commits; call `announce` then.
+   */
+  async insertPrepared(
+    prepared: PreparedTask,
+    via: Queryable,
+    metadata: Record<string, unknown>,
+  ): Promise<Task> {
+    const row = await insertTask(via, {
+      ...prepared.params,
+      taskId: `task_${randomUUID()}`,
+      metadata: { ...prepared.params.metadata, ...metadata },
+    });
+    if (!row) throw new Error('a fresh task id already existed');
+    return toTask(row);
+  }
+
+  /** Emits `task:created` for a committed task. */
+  announce(task: Task, agent: Agent): void {
     this.wakeNotifier.notify();
-    const task = toTask(row);
     this.deps.events.emit(
       'task:created',
       { taskId: task.taskId, agentId: agent.agentId, priority: task.priority, type: task.type },
       { taskId: task.taskId, ownerId: task.createdBy },
     );
-    return { task, created: true };
   }
 
   /** Cancels a pending task at once, or asks the node running it to abort. 409 when already final. */

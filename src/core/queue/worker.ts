@@ -15,7 +15,7 @@ import { traceTaskRun, traceTools } from '../../telemetry/spans.js';
 import type { EventBus } from '../eventBus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderResult, StreamSink, TaskInput, ToolInvoker } from '../providers/types.js';
-import { type AbortReason, abortable, failureMessage, isAbort, TaskAbort } from './abort.js';
+import { type AbortReason, abortable, failureMessage, isAbort, retryable, TaskAbort } from './abort.js';
 import { AgentSlots } from './agentSlots.js';
 import type { BackoffPolicy } from './backoff.js';
 import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
@@ -56,6 +56,8 @@ export interface WorkerDeps {
   prepareInput?(task: Task): Promise<unknown>;
   /** Completes a thread's task and appends its turn in one transaction (instead of the batcher). */
   completeThreadTask?(task: Task, completion: Completion): Promise<TaskRow | undefined>;
+  /** Throws a non-retryable BUDGET_EXCEEDED error when the agent's or owner's budget is spent. */
+  checkBudget?(agent: Agent, task: Task): Promise<void>;
 }
 
 interface Running {
@@ -269,6 +271,7 @@ export class TaskWorker {
       );
       const provider = this.deps.providers.get(agent.modelProvider);
       if (!provider) throw new Error(`unknown model provider ${agent.modelProvider}`);
+      await this.deps.checkBudget?.(agent, task);
       // A vault read per task only for providers that use a key (the queue benchmark's echo tasks
       // ran one needless query each: 10,010 of them for 10,000 jobs).
       const apiKey = provider.needsApiKey ? await this.deps.apiKey?.(agent) : undefined;
@@ -330,7 +333,7 @@ export class TaskWorker {
     } else {
       const timedOut = isAbort(failure, 'timeout');
       const message = failureMessage(failure, task.timeoutSeconds);
-      const delayMs = this.options.backoff.delayMs(task.retryCount + 1);
+      const delayMs = retryable(failure) ? this.options.backoff.delayMs(task.retryCount + 1) : null;
       row = await failTask(
         db,
         task.id,
@@ -340,7 +343,7 @@ export class TaskWorker {
         { executionId, tokensUsed: null, executionTimeMs },
         delayMs,
       );
-      if (row?.status === 'pending') this.wakeAfter(delayMs);
+      if (row?.status === 'pending') this.wakeAfter(delayMs ?? 0);
     }
     if (!row) {
       logger.warn({ taskId: task.taskId }, 'task no longer leased to this node; outcome discarded');

@@ -5,7 +5,7 @@
  * between commit and submit, or on another node) finds the same task instead of running it twice.
  * All state lives in the database: `resume()` at start picks every running run up again.
  */
-import type { Db } from '../../db/index.js';
+import type { Db, Queryable } from '../../db/index.js';
 import { type TaskStatus, TERMINAL_TASK_STATUSES } from '../../domain.js';
 import { AppError, validation } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -14,7 +14,7 @@ import {
   WorkflowRunRepository,
   type WorkflowRunStep,
 } from '../../repositories/workflowRuns.js';
-import type { WorkflowRepository, WorkflowStep } from '../../repositories/workflows.js';
+import type { Workflow, WorkflowRepository, WorkflowStep } from '../../repositories/workflows.js';
 import type { EventBus } from '../eventBus.js';
 import type { EventType } from '../events.js';
 import {
@@ -44,6 +44,13 @@ export class WorkflowEngine {
     input: Record<string, unknown>,
     createdBy: string | null,
   ): Promise<WorkflowRun> {
+    const workflow = await this.prepareRun(workflowId, input);
+    const runId = await this.deps.db.transaction((tx) => this.createRun(tx, workflow, input, createdBy));
+    return this.launch(runId, workflowId, createdBy);
+  }
+
+  /** The workflow, once the run input is known to hold what its templates read. */
+  async prepareRun(workflowId: string, input: Record<string, unknown>): Promise<Workflow> {
     const workflow = await this.deps.workflows.findByWorkflowId(workflowId);
     // A run whose input lacks what the templates read would fail at its first step: say so now.
     for (const step of workflow.definition.steps) {
@@ -59,15 +66,32 @@ export class WorkflowEngine {
         }
       }
     }
-    const runId = await this.deps.db.transaction((tx) =>
-      new WorkflowRunRepository(tx).create({
-        workflowUuid: workflow.id,
-        workflowVersion: workflow.version,
-        definition: workflow.definition,
-        input,
-        createdBy,
-      }),
-    );
+    return workflow;
+  }
+
+  /**
+   * Inserts a run of a prepared workflow inside the caller's transaction (a schedule's fire
+   * commits its fire record with it); `launch` it once that transaction has committed.
+   */
+  createRun(
+    tx: Queryable,
+    workflow: Workflow,
+    input: Record<string, unknown>,
+    createdBy: string | null,
+    metadata: Record<string, unknown> = {},
+  ): Promise<string> {
+    return new WorkflowRunRepository(tx).create({
+      workflowUuid: workflow.id,
+      workflowVersion: workflow.version,
+      definition: workflow.definition,
+      input,
+      createdBy,
+      metadata,
+    });
+  }
+
+  /** Announces a committed run and queues its first steps. */
+  async launch(runId: string, workflowId: string, createdBy: string | null): Promise<WorkflowRun> {
     this.deps.logger.info({ runId, workflowId }, 'workflow run started');
     this.deps.events.emit('workflow:run:started', { runId, workflowId }, { ownerId: createdBy });
     await this.advance(runId);

@@ -1,5 +1,7 @@
 import type { Queryable } from '../../../db/index.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
+import type { Usage } from '../../providers/types.js';
+import { attemptCostUsd } from './attemptCost.js';
 import { type ClaimRequest, claimCtes, inQueueOrder } from './claimTasks.js';
 
 export interface AttemptRecord {
@@ -35,7 +37,8 @@ export async function completeTasks(
   const { rows } = await db.query<TaskRow & { kind: 'completed' | 'claimed' }>(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb)
-         AS i(id uuid, result jsonb, execution_id text, output text, tokens_used int, execution_time_ms int)
+         AS i(id uuid, result jsonb, execution_id text, output text, tokens_used int, execution_time_ms int,
+              input_tokens int, output_tokens int)
      ), done AS (
        UPDATE tasks t
        SET status = 'completed', output = i.result, error = NULL, completed_at = CURRENT_TIMESTAMP,
@@ -45,9 +48,10 @@ export async function completeTasks(
        RETURNING t.*
      ), attempt AS (
        INSERT INTO agent_executions (execution_id, agent_id, task_id, input, output, tokens_used,
-                                     execution_time_ms, status)
+                                     execution_time_ms, status, input_tokens, output_tokens, cost_usd)
        SELECT i.execution_id, done.agent_id, done.id, done.input::text, i.output, i.tokens_used,
-              i.execution_time_ms, 'success'
+              i.execution_time_ms, 'success', i.input_tokens, i.output_tokens,
+              ${attemptCostUsd('done.agent_id', 'i.input_tokens', 'i.output_tokens')}
        FROM done JOIN input i ON i.id = done.id
      ), ${claimCtes('$2', '$3', '$4', '$5')}
      SELECT 'completed' AS kind, done.* FROM done
@@ -62,6 +66,8 @@ export async function completeTasks(
           output: c.output,
           tokens_used: c.tokensUsed,
           execution_time_ms: c.executionTimeMs,
+          input_tokens: usageOf(c.result)?.promptTokens ?? null,
+          output_tokens: usageOf(c.result)?.completionTokens ?? null,
         })),
       ),
       owner,
@@ -76,3 +82,6 @@ export async function completeTasks(
     claimed: inQueueOrder(rows.filter((r) => r.kind === 'claimed')),
   };
 }
+
+/** The provider's token counts, carried in the task's output (`{text, usage}`). */
+const usageOf = (result: unknown): Usage | undefined => (result as { usage?: Usage } | null)?.usage;
