@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { type CacheService, createCacheService } from './cache/index.js';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
+import { ApprovalService } from './core/approvals/approvalService.js';
 import { Engine } from './core/engine.js';
 import { EventBus } from './core/eventBus.js';
 import type { HttpGetOptions } from './core/plugins/builtins/httpGet.js';
@@ -92,6 +93,8 @@ export interface System {
   workflowEngine: WorkflowEngine;
   providers: ProviderRegistry;
   queue: TaskQueue;
+  /** People in the loop: approval requests, decisions, expiry (SPEC §11). */
+  approvals: ApprovalService;
   engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -145,6 +148,17 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     for (const plugin of builtinPlugins({ http: options.http })) plugins.register(plugin, 'builtin');
     await plugins.loadAll(config.pluginsDir, config.plugins);
     closers.push(async () => plugins.stop());
+    // Late-bound: approval steps belong to the workflow engine, built after the queue.
+    let stepApprovals: WorkflowEngine | undefined;
+    const approvals = new ApprovalService({
+      db,
+      events,
+      audit,
+      logger,
+      validateArgs: (action, args) => plugins.validate(action, args),
+      steps: () => stepApprovals,
+    });
+    closers.push(() => approvals.stop());
     const queue: TaskQueue = new TaskQueue(
       {
         db,
@@ -154,10 +168,19 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         providers,
         logger,
         // The agent's allowed actions, offered to its model as tools (checked, validated, audited).
+        // Also for an agent with none: its model's tool calls are then refused and audited, never
+        // dropped (SPEC §10).
         tools: (agent, task) =>
-          agent.actions.length
-            ? createToolInvoker({ agent, task, pluginSystem: plugins, audit, logger, events, runner: queue })
-            : undefined,
+          createToolInvoker({
+            agent,
+            task,
+            pluginSystem: plugins,
+            audit,
+            logger,
+            events,
+            runner: queue,
+            approvals,
+          }),
         // The provider key lives in the vault under the agent's `model_key` (seed default `bsm`).
         apiKey: (agent) => vault.get(agent.modelKey),
         screenInput: async (agent, text, context) => {
@@ -188,7 +211,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       runner: options.workflowRunner ?? new QueueWorkflowRunner(queue),
       events,
       logger,
+      approvals,
     });
+    stepApprovals = workflowEngine;
     const unfollowSteps = followStepTasks(events, repos.tasks, workflowEngine, logger);
     closers.push(async () => unfollowSteps());
     const runWorker = options.worker ?? config.worker;
@@ -213,6 +238,13 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         },
         { name: 'pluginSystem', status: () => ({ plugins: plugins.listPlugins() }) },
         {
+          name: 'approvals',
+          // Every node expires approvals past their deadline (the database clock decides).
+          start: async () => approvals.start(),
+          stop: () => approvals.stop(),
+          metrics: async () => ({ pending: await approvals.countPending() }),
+        },
+        {
           name: 'workflowEngine',
           // Runs left running by a stopped node continue here (their state is all in the database).
           start: async () => {
@@ -235,6 +267,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     metrics.register('agents', () => agents.metrics());
     metrics.register('cache', () => cache.metrics());
     metrics.register('queue', () => queue.stats());
+    metrics.register('approvals', async () => ({ pending: await approvals.countPending() }));
     metrics.register('security', () => security.status());
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     // Redis down degrades (slower reads) but does not stop the API: not critical.
@@ -260,6 +293,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       workflowEngine,
       providers,
       queue,
+      approvals,
       engine,
       readiness,
       async close() {

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/index.js';
 import { AgentRepository } from './agents.js';
 import { ApiKeyRepository } from './apiKeys.js';
+import { ApprovalRepository } from './approvals.js';
 import { AuditLogRepository } from './auditLogs.js';
 import { ExecutionRepository } from './executions.js';
 import { MlModelRepository } from './mlModels.js';
@@ -15,6 +16,7 @@ import { WorkflowRepository } from './workflows.js';
 export {
   AgentRepository,
   ApiKeyRepository,
+  ApprovalRepository,
   AuditLogRepository,
   ExecutionRepository,
   MlModelRepository,
@@ -40,6 +42,7 @@ export interface Repositories {
   refreshTokens: RefreshTokenRepository;
   apiKeys: ApiKeyRepository;
   securityThreats: SecurityThreatRepository;
+  approvals: ApprovalRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -57,5 +60,6 @@ export function createRepositories(db: Queryable): Repositories {
     refreshTokens: new RefreshTokenRepository(db),
     apiKeys: new ApiKeyRepository(db),
     securityThreats: new SecurityThreatRepository(db),
+    approvals: new ApprovalRepository(db),
   };
 }

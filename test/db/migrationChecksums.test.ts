@@ -22,6 +22,7 @@ const SHIPPED: Record<string, string> = {
   '015_audit_chain': '7f6e0dd5a06bcf746262337d52875bd4b3e3ec3b3131c16704455ea0d9db6cad',
   '016_secrets': '006801f204dea93b5fa233eed0aa3dec8d0755be2470c015572bd4f0cd462776',
   '020_workflows': '31ea7a7199484530a5233604f32d3f508be4660f15ea7fcc77ced30e6dc35939',
+  '030_durable_waits': '5513aed570e729f7c19c3fed341483823c35cec2a067c53914347f6dea08f427',
 };
 
 describe('shipped migrations', () => {

@@ -5,7 +5,17 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { taskMessages } from './input.js';
-import type { Provider, ProviderContext, ProviderResult, TaskInput, ToolCallRecord, Usage } from './types.js';
+import { answerText, isWaiting, runTurn, toRecord } from './toolTurn.js';
+import {
+  type Provider,
+  type ProviderContext,
+  type ProviderResult,
+  type TaskInput,
+  TaskWaiting,
+  type ToolCallRecord,
+  type TurnCall,
+  type Usage,
+} from './types.js';
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_MAX_STEPS = 8;
@@ -41,11 +51,14 @@ export class OpenAIProvider implements Provider {
     const baseURL = configString(agent.config, 'baseUrl') ?? this.defaults.baseUrl;
     const client = new OpenAI({ apiKey: apiKey ?? 'not-needed', baseURL, maxRetries: 0 });
 
+    const resume = ctx.resume;
     // A `tool` message in the input has no call id to answer; it reaches the model as user text.
-    const messages: ChatCompletionMessageParam[] = taskMessages(input).map((m) =>
-      m.role === 'tool' ? { role: 'user', content: m.content } : { role: m.role, content: m.content },
-    );
-    if (!messages.some((m) => m.role === 'system') && agent.role) {
+    const messages: ChatCompletionMessageParam[] = resume
+      ? (resume.messages as ChatCompletionMessageParam[])
+      : taskMessages(input).map((m) =>
+          m.role === 'tool' ? { role: 'user', content: m.content } : { role: m.role, content: m.content },
+        );
+    if (!resume && !messages.some((m) => m.role === 'system') && agent.role) {
       messages.unshift({ role: 'system', content: agent.role });
     }
     const toolDefs: ChatCompletionTool[] | undefined = tools?.definitions.length
@@ -55,10 +68,18 @@ export class OpenAIProvider implements Provider {
         }))
       : undefined;
     const maxSteps = Number(agent.config.maxSteps) > 0 ? Number(agent.config.maxSteps) : DEFAULT_MAX_STEPS;
-    const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-    const toolCalls: ToolCallRecord[] = [];
+    const usage: Usage = resume?.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    const toolCalls: ToolCallRecord[] = resume?.toolCalls ?? [];
+    // A resumed task's last turn is answered now: its answers go to the model in call order.
+    const answer = (turn: TurnCall[]) => {
+      for (const call of turn) {
+        toolCalls.push(toRecord(call));
+        messages.push({ role: 'tool', tool_call_id: call.id, content: answerText(call) });
+      }
+    };
+    if (resume) answer(resume.turn);
 
-    for (let step = 1; ; step++) {
+    for (let step = (resume?.step ?? 0) + 1; ; step++) {
       const completion = await client.chat.completions.create(
         {
           model: agent.modelName ?? DEFAULT_MODEL,
@@ -73,24 +94,21 @@ export class OpenAIProvider implements Provider {
       const message = completion.choices[0]?.message;
       if (!message) throw new Error('the model returned no choices');
       const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');
-      if (!tools || calls.length === 0) {
+      // Tool calls of an agent with no tools are still checked: each is refused, audited and
+      // answered (SPEC §10), never dropped.
+      if (calls.length === 0 || !tools) {
         return { text: message.content ?? '', usage, ...(toolCalls.length ? { toolCalls } : {}) };
       }
       if (step >= maxSteps) throw new Error(`the model still asked for tools after ${maxSteps} steps`);
       messages.push({ role: 'assistant', content: message.content ?? null, tool_calls: calls });
-      for (const call of calls) {
-        const args = parseArguments(call.function.arguments);
-        const record: ToolCallRecord = { name: call.function.name, arguments: args };
-        try {
-          record.result = await tools.invoke(call.function.name, args, signal);
-        } catch (error) {
-          signal.throwIfAborted();
-          record.error = error instanceof Error ? error.message : String(error);
-        }
-        toolCalls.push(record);
-        const content = record.error ? `error: ${record.error}` : JSON.stringify(record.result ?? null);
-        messages.push({ role: 'tool', tool_call_id: call.id, content });
-      }
+      const requested = calls.map((c) => ({
+        id: c.id,
+        name: c.function.name,
+        arguments: parseArguments(c.function.arguments),
+      }));
+      const turn = await runTurn(requested, tools, signal, step);
+      if (isWaiting(turn)) throw new TaskWaiting({ messages, toolCalls, usage, step, turn });
+      answer(turn);
     }
   }
 }
