@@ -11,6 +11,7 @@ import type { System } from '../system.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { complianceRoutes } from './routes/compliance.js';
@@ -25,6 +26,7 @@ import { threatRoutes } from './routes/threats.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
+import { approvalSchema } from './schemas/approvals.js';
 import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
@@ -197,6 +199,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(threatSchema);
   app.addSchema(taskSchema);
   app.addSchema(executionSchema);
+  app.addSchema(approvalSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
@@ -214,6 +217,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(agentRunRoutes, { prefix: '/api/agents', system });
   await app.register(taskRoutes, { prefix: '/api/tasks', system });
   await app.register(engineRoutes, { prefix: '/api/engine', system });
+  await app.register(approvalRoutes, { prefix: '/api/approvals', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

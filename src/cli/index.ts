@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
+import { registerApprovalCommands } from './commands/approval.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
 import { serve } from './commands/serve.js';
 import { registerTaskCommands } from './commands/task.js';
@@ -61,5 +62,6 @@ registerDataProtectionCommands(program);
 registerWorkflowCommands(program);
 registerUserCommands(program);
 registerTaskCommands(program);
+registerApprovalCommands(program);
 
 await program.parseAsync(process.argv);

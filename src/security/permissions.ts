@@ -25,6 +25,9 @@ export const PERMISSIONS = [
   'secret:manage',
   'security:view',
   'engine:view',
+  // SPEC §11: a user sees and decides approvals of their own tasks and runs; a viewer sees all.
+  'approval:view',
+  'approval:decide',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -43,6 +46,8 @@ const USER: readonly Permission[] = [
   'model:list',
   'workflow:run',
   'workflow:view',
+  'approval:view',
+  'approval:decide',
 ];
 
 const VIEWER: readonly Permission[] = [
@@ -52,6 +57,7 @@ const VIEWER: readonly Permission[] = [
   'execution:view',
   'model:list',
   'workflow:view',
+  'approval:view',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<UserRole, ReadonlySet<Permission>>> = {
