@@ -238,18 +238,19 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         },
         { name: 'pluginSystem', status: () => ({ plugins: plugins.listPlugins() }) },
         {
-          name: 'approvals',
-          // Every node expires approvals past their deadline (the database clock decides).
-          start: async () => approvals.start(),
-          stop: () => approvals.stop(),
-          metrics: async () => ({ pending: await approvals.countPending() }),
-        },
-        {
           name: 'workflowEngine',
           // Runs left running by a stopped node continue here (their state is all in the database).
           start: async () => {
             if (runWorker) await workflowEngine.resume();
           },
+        },
+        // SPEC §11: after the engine proper; stopped first.
+        {
+          name: 'approvals',
+          // Every node expires approvals past their deadline (the database clock decides).
+          start: async () => approvals.start(),
+          stop: () => approvals.stop(),
+          metrics: async () => ({ pending: await approvals.countPending() }),
         },
       ],
       events,

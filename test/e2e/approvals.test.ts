@@ -71,7 +71,8 @@ describe.each(dbTargets)('approvals over HTTP on %s', (target) => {
         toolCalls: [{ id: 'c1', name: 'time.now', arguments: JSON.stringify({ timezone: 'UTC' }) }],
       };
     });
-  });
+    // PGlite start-up and migrations take long on a loaded machine.
+  }, 180_000);
   afterAll(() => h?.close());
 
   const submit = async (as: Inject, agentId: string) => {
@@ -109,8 +110,14 @@ describe.each(dbTargets)('approvals over HTTP on %s', (target) => {
 
   describe('tool calls', () => {
     it('holds the call until the owner approves, then runs it and asks the model again', async () => {
+      const seen: Array<{ type: string; ownerId: string | null | undefined }> = [];
+      const unsubscribe = h.t.system.events.subscribe(
+        (e) => seen.push({ type: e.type, ownerId: e.ownerId }),
+        ['approval:requested', 'approval:resolved'],
+      );
       const submitted = await submit(asAlice, 'asker');
       const approval = await pendingApproval(asAlice, submitted.taskId);
+      expect((await h.t.inject('/api/engine/metrics')).json().approvals.pending).toBeGreaterThanOrEqual(1);
       expect(approval).toMatchObject({
         status: 'pending',
         kind: 'tool_call',
@@ -134,6 +141,12 @@ describe.each(dbTargets)('approvals over HTTP on %s', (target) => {
       ]);
       expect(done.output.text).toMatch(/^answer: \{"iso":/);
       expect(await audit('approval.approve', approval.approvalId)).toHaveLength(1);
+      unsubscribe();
+      // Scoped to the owner: their event stream (and admins') shows them.
+      expect(seen).toEqual([
+        { type: 'approval:requested', ownerId: alice.user.id },
+        { type: 'approval:resolved', ownerId: alice.user.id },
+      ]);
     });
 
     it('runs edited arguments, checked against the schema, and audits both versions', async () => {

@@ -80,7 +80,8 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
           ];
       return { toolCalls: calls };
     });
-  });
+    // PGlite start-up and migrations take long on a loaded machine.
+  }, 180_000);
   afterAll(() => h?.close());
 
   const submit = async (as: Inject, agentId: string, prompt: string, extra: object = {}) => {
@@ -103,6 +104,8 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
     // Every parent parks: it holds no slot while its child waits its turn.
     const waiting = await until(listWaiting, (items) => items.length === PARENTS);
     expect(waiting).toHaveLength(PARENTS);
+    const metrics = (await h.t.inject('/api/engine/metrics')).json();
+    expect(metrics.taskQueue.counts.waiting).toBe(PARENTS);
     // Meanwhile another user's tasks run at once on the free slot.
     for (let i = 0; i < 3; i++) {
       const other = await submit(asBob, 'echoer', `bob ${i}`);
@@ -173,5 +176,35 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
     expect(ended.status).toBe('cancelled');
     holdChildren = false;
     for (const release of held.splice(0)) release();
+  });
+
+  it('counts only running time against timeoutSeconds, never the wait', async () => {
+    holdChildren = true;
+    const events: string[] = [];
+    let parentId = '';
+    const unsubscribe = h.t.system.events.subscribe((e) => {
+      if (e.taskId === parentId) events.push(e.type);
+    });
+    const parent = await submit(asAlice, 'boss', 'patience', { timeoutSeconds: 2 });
+    parentId = parent.taskId;
+    await until(
+      async () => (await asAlice(`/api/tasks/${parent.taskId}`)).json() as TaskJson,
+      (x) => x.status === 'waiting',
+    );
+    // Wait well past the parent's 2 s budget before its child may answer.
+    await new Promise((r) => setTimeout(r, 3_500));
+    holdChildren = false;
+    for (const release of held.splice(0)) release();
+    const done = await until(
+      async () => (await asAlice(`/api/tasks/${parent.taskId}`)).json() as TaskJson,
+      (x) => ['completed', 'failed', 'cancelled'].includes(x.status),
+    );
+    unsubscribe();
+    expect(done.status, done.error ?? '').toBe('completed');
+    expect(done.output.text).toContain('helped with patience');
+    expect(events).toEqual(
+      expect.arrayContaining(['task:started', 'task:waiting', 'task:resumed', 'task:completed']),
+    );
+    expect(events.indexOf('task:waiting')).toBeLessThan(events.indexOf('task:resumed'));
   });
 });
