@@ -7,6 +7,9 @@
  *   (clients may choose it; resubmitting it never runs the task twice).
  * - execution: one attempt at a task (a retried task has several).
  * - lease: a worker's claim on a running task, with an expiry the worker keeps renewing.
+ * - waiting: a task parked (no slot, no lease) until its children end or a person decides; its
+ *   checkpoint (the conversation so far) lets any node resume it without re-asking the model.
+ * - approval: a person's decision a tool call or a workflow step waits for.
  * - model: an entry of the `ml_models` registry.
  * - audit log: an append-only, hash-chained record of who did what.
  */
@@ -33,10 +36,12 @@ export interface Agent {
   version: number;
 }
 
-export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** `waiting`: parked until its delegated children end or a person decides (SPEC §11). */
+export type TaskStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 export const TASK_STATUSES: readonly TaskStatus[] = [
   'pending',
   'running',
+  'waiting',
   'completed',
   'failed',
   'cancelled',

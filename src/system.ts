@@ -9,6 +9,7 @@ import { type CacheService, createCacheService } from './cache/index.js';
 import { registerCacheMetrics } from './cache/metrics.js';
 import type { Config } from './config.js';
 import { AgentManager } from './core/agentManager.js';
+import { ApprovalService } from './core/approvals/approvalService.js';
 import { Engine } from './core/engine.js';
 import { EventBus } from './core/eventBus.js';
 import { registerCoreMetrics } from './core/metrics.js';
@@ -119,6 +120,8 @@ export interface System {
   scheduler: Scheduler;
   /** Daily budgets per agent and per user, checked before every model call. */
   budgets: BudgetGuard;
+  /** People in the loop: approval requests, decisions, expiry (SPEC §11). */
+  approvals: ApprovalService;
   engine: Engine;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -194,6 +197,17 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     await plugins.loadAll(config.pluginsDir, config.plugins);
     closers.push(async () => plugins.stop());
     const budgets = new BudgetGuard({ db, users: repos.users });
+    // Late-bound: approval steps belong to the workflow engine, built after the queue.
+    let stepApprovals: WorkflowEngine | undefined;
+    const approvals = new ApprovalService({
+      db,
+      events,
+      audit,
+      logger,
+      validateArgs: (action, args) => plugins.validate(action, args),
+      steps: () => stepApprovals,
+    });
+    closers.push(() => approvals.stop());
     const queue: TaskQueue = new TaskQueue(
       {
         db,
@@ -203,10 +217,19 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         providers,
         logger,
         // The agent's allowed actions, offered to its model as tools (checked, validated, audited).
+        // Also for an agent with none: its model's tool calls are then refused and audited, never
+        // dropped (SPEC §10).
         tools: (agent, task) =>
-          agent.actions.length
-            ? createToolInvoker({ agent, task, pluginSystem: plugins, audit, logger, events, runner: queue })
-            : undefined,
+          createToolInvoker({
+            agent,
+            task,
+            pluginSystem: plugins,
+            audit,
+            logger,
+            events,
+            runner: queue,
+            approvals,
+          }),
         // The provider key lives in the vault under the agent's `model_key` (seed default `bsm`).
         apiKey: (agent) => vault.get(agent.modelKey),
         // Deltas and tool calls go to the event log; a thread's turn reads and extends its history.
@@ -254,7 +277,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       runner: options.workflowRunner ?? new QueueWorkflowRunner(queue),
       events,
       logger,
+      approvals,
     });
+    stepApprovals = workflowEngine;
     const unfollowSteps = followStepTasks(events, repos.tasks, workflowEngine, logger);
     closers.push(async () => unfollowSteps());
     const schedules = new Schedules({
@@ -303,6 +328,14 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
           stop: () => scheduler.stop(),
           status: () => ({ running: scheduler.running }),
         },
+        // SPEC §11: after the engine proper; stopped first.
+        {
+          name: 'approvals',
+          // Every node expires approvals past their deadline (the database clock decides).
+          start: async () => approvals.start(),
+          stop: () => approvals.stop(),
+          metrics: async () => ({ pending: await approvals.countPending() }),
+        },
       ],
       events,
       logger,
@@ -322,6 +355,13 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     registerSecurityMetrics(metrics, audit);
     registerAuditHeadMetrics(metrics.registry, () => audit.head());
     registerEventLogMetrics(metrics, eventLog);
+    metrics.gauge({
+      name: 'bsm_approvals_pending',
+      help: 'Approval requests waiting for a decision (cluster-wide)',
+      async collect() {
+        this.set(await approvals.countPending());
+      },
+    });
     const readiness: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => db.ping() }];
     // Redis down degrades (slower reads) but does not stop the API: not critical.
     if (config.redisUrl) readiness.push({ name: 'redis', critical: false, check: () => cache.ping() });
@@ -351,6 +391,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       schedules,
       scheduler,
       budgets,
+      approvals,
       engine,
       readiness,
       async close() {

@@ -14,6 +14,7 @@ import { registerOpenApi } from './openapi.js';
 import { API_CONTENT_SECURITY_POLICY, refuseNulCharacters, routerError } from './requestGuards.js';
 import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { complianceRoutes } from './routes/compliance.js';
@@ -34,6 +35,7 @@ import { userRoutes } from './routes/users.js';
 import { workflowRunListRoutes } from './routes/workflowRunList.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { agentSchema } from './schemas/agents.js';
+import { approvalSchema } from './schemas/approvals.js';
 import { auditLogSchema } from './schemas/audit.js';
 import { errorSchema } from './schemas/common.js';
 import { modelSchema } from './schemas/models.js';
@@ -223,6 +225,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addSchema(executionSchema);
   app.addSchema(scheduleSchema);
   app.addSchema(scheduleFireSchema);
+  app.addSchema(approvalSchema);
 
   await app.register(healthRoutes, { system });
   await app.register(metricsRoutes, { system });
@@ -246,6 +249,7 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   await app.register(consoleRoutes);
   await app.register(usageRoutes, { prefix: '/api/usage', system });
   await app.register(scheduleRoutes, { prefix: '/api/schedules', system });
+  await app.register(approvalRoutes, { prefix: '/api/approvals', system });
   for (const { prefix, plugin } of options.plugins ?? []) await app.register(plugin, { prefix });
   return app;
 }

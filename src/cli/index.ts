@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
+import { registerApprovalCommands } from './commands/approval.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerDataProtectionCommands } from './commands/dataProtection.js';
 import { registerLoginCommands } from './commands/login.js';
@@ -73,5 +74,6 @@ registerUserCommands(program);
 registerTaskCommands(program);
 registerChatCommand(program);
 registerScheduleCommands(program);
+registerApprovalCommands(program);
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import { AppError, validation } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentPatch, AgentRepository, NewAgent } from '../repositories/agents.js';
 import { pageBounds } from '../repositories/sql.js';
+import { checkApprovalConfig } from './approvals/policy.js';
 import type { EventBus } from './eventBus.js';
 
 /** SPEC §5: lowercase letters, digits, `.`, `_`, `-`; 2–100 characters, starting alphanumeric. */
@@ -32,6 +33,7 @@ export class AgentManager {
 
   async create(input: NewAgent): Promise<Agent> {
     this.validate(input);
+    checkApprovalConfig(input.config, input.actions ?? []);
     const agent = await this.deps.repo.create(input);
     await this.deps.cache?.invalidateAgent(agent);
     this.deps.logger.info({ agentId: agent.agentId }, 'agent created');
@@ -60,6 +62,10 @@ export class AgentManager {
   async update(agentId: string, patch: AgentPatch): Promise<Agent> {
     if (Object.keys(patch).length === 0) throw validation('Nothing to update');
     this.validate(patch);
+    if (patch.config !== undefined || patch.actions !== undefined) {
+      const current = await this.deps.repo.findByAgentId(agentId);
+      checkApprovalConfig(patch.config ?? current.config, patch.actions ?? current.actions);
+    }
     const agent = await this.deps.repo.update(agentId, patch);
     await this.deps.cache?.invalidateAgent(agent);
     this.deps.logger.info({ agentId }, 'agent updated');

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/index.js';
 import { AgentRepository } from './agents.js';
 import { ApiKeyRepository } from './apiKeys.js';
+import { ApprovalRepository } from './approvals.js';
 import { AuditLogRepository } from './auditLogs.js';
 import { ExecutionRepository } from './executions.js';
 import { MlModelRepository } from './mlModels.js';
@@ -18,6 +19,7 @@ import { WorkflowRepository } from './workflows.js';
 export {
   AgentRepository,
   ApiKeyRepository,
+  ApprovalRepository,
   AuditLogRepository,
   ExecutionRepository,
   MlModelRepository,
@@ -48,6 +50,7 @@ export interface Repositories {
   securityThreats: SecurityThreatRepository;
   usage: UsageRepository;
   schedules: ScheduleRepository;
+  approvals: ApprovalRepository;
 }
 
 /** All repositories over one handle — the database, or a transaction so several writes commit together. */
@@ -68,5 +71,6 @@ export function createRepositories(db: Queryable): Repositories {
     securityThreats: new SecurityThreatRepository(db),
     usage: new UsageRepository(db),
     schedules: new ScheduleRepository(db),
+    approvals: new ApprovalRepository(db),
   };
 }

@@ -31,6 +31,8 @@ export interface TaskRow {
   thread_id?: string | null;
   /** W3C trace context of the submit (migration 037): the run joins the submitter's trace. */
   traceparent?: string | null;
+  /** The conversation so far of a task that waited (SPEC §11); read by the worker only. */
+  checkpoint?: unknown;
 }
 
 export function toTask(row: TaskRow): Task {
@@ -187,14 +189,14 @@ export class TaskRepository {
     const { rows } = await this.db.query<{ status: TaskStatus; n: number }>(
       'SELECT status, count(*)::int AS n FROM tasks GROUP BY status',
     );
-    const counts = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+    const counts = { pending: 0, running: 0, waiting: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const r of rows) counts[r.status] = r.n;
     return counts;
   }
 }
 
 export function assertTaskStatus(status: string): asserts status is TaskStatus {
-  if (!['pending', 'running', 'completed', 'failed', 'cancelled'].includes(status)) {
+  if (!['pending', 'running', 'waiting', 'completed', 'failed', 'cancelled'].includes(status)) {
     throw new AppError(`Unknown task status ${status}`, 400, 'VALIDATION_ERROR');
   }
 }

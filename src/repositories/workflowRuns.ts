@@ -10,7 +10,15 @@ import { isUuid, pageBounds, selectPage, Where } from './sql.js';
 import type { WorkflowDefinition } from './workflows.js';
 
 export type WorkflowRunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-export type WorkflowStepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
+/** `waiting`: an approval step waiting for a person's decision. */
+export type WorkflowStepStatus =
+  | 'pending'
+  | 'running'
+  | 'waiting'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
 
 export interface WorkflowRunStep {
   stepId: string;
@@ -255,7 +263,7 @@ export class WorkflowRunRepository {
           input = COALESCE($5::jsonb, input),
           output = COALESCE($6::jsonb, output),
           error = COALESCE($7::text, error),
-          started_at = CASE WHEN $3::varchar = 'running' THEN CURRENT_TIMESTAMP ELSE started_at END,
+          started_at = CASE WHEN $3::varchar IN ('running', 'waiting') THEN CURRENT_TIMESTAMP ELSE started_at END,
           completed_at = CASE WHEN $3::varchar IN ${TERMINAL_STEP} THEN CURRENT_TIMESTAMP ELSE completed_at END
         WHERE run_id = $1 AND step_id = $2`,
       [

@@ -10,10 +10,16 @@ import { selectPage, Where } from './sql.js';
 /** One step of the DAG: an agent, an input template, and the steps it waits for. */
 export interface WorkflowStep {
   id: string;
-  /** The human `agentId` of the agent that runs the step. */
+  /** `agent` (default): a task for `agentId`; `approval`: waits for a person's decision (SPEC §11). */
+  type?: 'agent' | 'approval';
+  /** The human `agentId` of the agent that runs the step (agent steps). */
   agentId: string;
   /** Task input template (`{ prompt: "… {{input.topic}} …" }`), rendered when the step starts. */
   input: unknown;
+  /** Approval steps: what the person is asked, a template over `input.*` and its dependencies. */
+  message?: string;
+  /** Approval steps: what happens when nobody decides in `timeoutSeconds`. */
+  onTimeout?: 'reject' | 'approve';
   dependsOn?: string[];
   /** A failed step normally fails the run; with this, the run goes on (its dependents are skipped). */
   continueOnError?: boolean;

@@ -28,6 +28,9 @@ export const PERMISSIONS = [
   'schedule:view',
   'schedule:manage',
   'usage:view',
+  // SPEC §11: a user sees and decides approvals of their own tasks and runs; a viewer sees all.
+  'approval:view',
+  'approval:decide',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -50,6 +53,8 @@ const USER: readonly Permission[] = [
   'schedule:view',
   'schedule:manage',
   'usage:view',
+  'approval:view',
+  'approval:decide',
 ];
 
 const VIEWER: readonly Permission[] = [
@@ -61,6 +66,7 @@ const VIEWER: readonly Permission[] = [
   'workflow:view',
   'schedule:view',
   'usage:view',
+  'approval:view',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<UserRole, ReadonlySet<Permission>>> = {

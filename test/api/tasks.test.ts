@@ -162,6 +162,7 @@ describe.each(dbTargets)('task API on %s', (target) => {
       'taskQueue',
       'pluginSystem',
       'workflowEngine',
+      'approvals',
     ]);
     const plugins = status.components.find((c: { name: string }) => c.name === 'pluginSystem').plugins;
     expect(plugins.flatMap((p: { actions: string[] }) => p.actions)).toEqual(
@@ -169,6 +170,8 @@ describe.each(dbTargets)('task API on %s', (target) => {
     );
     const metrics = (await get('/api/engine/metrics')).json();
     expect(metrics.taskQueue.counts.completed).toBeGreaterThan(0);
+    expect(metrics.taskQueue.counts.waiting).toBe(0);
+    expect(metrics.approvals).toEqual({ pending: 0 });
     expect(metrics.taskQueue.node.latencyMs.enqueueToStart.p50).not.toBeNull();
   });
 });

@@ -33,6 +33,7 @@ const SHIPPED: Record<string, string> = {
   '037_task_traceparent': 'c3191b98df54233ef6a9f9c71c19e15a04fdee9b8cc23d65ab74c064d62c458c',
   '034_usage_budgets': '5ec5a17e7d617a7194305112c130b67d6f5ac767fc320be060b8234299ed9042',
   '035_schedules': '952a0365691488278285388eeeffe4bbee562cd7c2ae732031e1fcf9256d1b60',
+  '030_durable_waits': '5513aed570e729f7c19c3fed341483823c35cec2a067c53914347f6dea08f427',
 };
 
 describe('shipped migrations', () => {

@@ -22,6 +22,14 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
       actions: ['time.now'],
       config: { baseUrl: h.chat.url },
     });
+    await h.createAgent({
+      agentId: 'toolless',
+      name: 'No tools',
+      role: 'You have no tools.',
+      modelProvider: 'openai',
+      modelName: 'test-model',
+      config: { baseUrl: h.chat.url, apiKey: 'test' },
+    });
     // Step one asks for a tool; step two answers with what the tool said.
     h.answer((body) => {
       const tool = body.messages.find((m) => m.role === 'tool');
@@ -91,5 +99,23 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
     // Refused means never run: no action.invoke row for http.get.
     const invoked = await h.t.system.repos.auditLogs.list({ action: 'action.invoke' });
     expect(invoked.items.map((a) => (a.details as { tool: string }).tool)).toEqual(['time.now']);
+  });
+
+  it('checks the tool calls of an agent with no allowed actions: refused, audited, fed back (SPEC §10)', async () => {
+    h.chat.requests.length = 0;
+    const done = await h.runTask('toolless', 'what time is it?');
+    expect(done.status).toBe('completed');
+    // No tools offered, yet the model asked: the call is answered with a refusal, not dropped.
+    expect(h.chat.requests[0].tools).toBeUndefined();
+    const refusal = 'Action time.now is not allowed for agent toolless; allowed actions: none';
+    expect(h.toolMessages()).toEqual([`error: ${refusal}`]);
+    expect(done.output.toolCalls).toEqual([{ name: 'time.now', arguments: {}, error: refusal }]);
+    const refusedRows = await h.t.system.repos.auditLogs.list({ action: 'action.refused' });
+    expect(refusedRows.items).toContainEqual(
+      expect.objectContaining({
+        resourceId: 'toolless',
+        details: expect.objectContaining({ tool: 'time.now', taskId: done.taskId, reason: refusal }),
+      }),
+    );
   });
 });

@@ -1,18 +1,25 @@
 import { AGENT_ID_PATTERN } from '../../core/agentManager.js';
+import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../../core/approvals/policy.js';
 import { STEP_ID_PATTERN } from '../../core/workflows/validate.js';
 import { jsonObject } from './common.js';
 
 const step = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'agentId', 'input'],
+  // `agentId` and `input` for agent steps; `message` (and no agent) for approval steps — the
+  // engine's definition check says which is missing, in words.
+  required: ['id'],
   properties: {
     id: { type: 'string', pattern: STEP_ID_PATTERN },
+    type: { type: 'string', enum: ['agent', 'approval'] },
     agentId: { type: 'string', pattern: AGENT_ID_PATTERN },
     input: jsonObject,
+    message: { type: 'string', minLength: 1, maxLength: 20_000 },
+    onTimeout: { type: 'string', enum: ['reject', 'approve'] },
     dependsOn: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100, uniqueItems: true },
     continueOnError: { type: 'boolean' },
-    timeoutSeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+    // Agent steps: at most a day (a task's limit); approval steps: up to 30 days.
+    timeoutSeconds: { type: 'integer', minimum: 1, maximum: MAX_APPROVAL_TIMEOUT_SECONDS },
   },
 } as const;
 
@@ -92,7 +99,7 @@ export const workflowRunSchema = {
           stepId: { type: 'string' },
           status: {
             type: 'string',
-            enum: ['pending', 'running', 'completed', 'failed', 'cancelled', 'skipped'],
+            enum: ['pending', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'skipped'],
           },
           taskId: { type: ['string', 'null'] },
           input: {},

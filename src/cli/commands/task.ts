@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Page, type Task, TERMINAL_TASK_STATUSES } from '../../domain.js';
+import { type Page, TASK_STATUSES, type Task, TERMINAL_TASK_STATUSES } from '../../domain.js';
 import type { System } from '../../system.js';
 import { type ApiClient, query } from '../apiClient.js';
 import { print, reportAndExit, viaServerOrDb } from '../context.js';
@@ -159,7 +159,7 @@ export function registerTaskCommands(program: Command): void {
 
   task
     .command('list')
-    .option('--status <status>')
+    .option('--status <status>', TASK_STATUSES.join('|'))
     .option('--agent <agentId>')
     .option('--limit <n>', 'page size', (v) => Number(v), 50)
     .option('--offset <n>', 'skip', (v) => Number(v), 0)

@@ -24,6 +24,8 @@ export interface ActionContext {
   depth: number;
   /** Counters shared by every call of one task attempt (e.g. how many children it delegated). */
   counters: Map<string, number>;
+  /** Stable id of this call within its task (model turn and position), when the provider gives one. */
+  callKey?: string;
 }
 
 export interface PluginAction {

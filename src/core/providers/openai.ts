@@ -13,7 +13,17 @@ import { traceModelCall } from '../../telemetry/spans.js';
 import { taskMessages } from './input.js';
 import { toOpenAIMessage } from './openaiMessages.js';
 import { streamCompletion } from './openaiStream.js';
-import type { Provider, ProviderContext, ProviderResult, TaskInput, ToolCallRecord, Usage } from './types.js';
+import { answerText, isWaiting, runTurn, toRecord } from './toolTurn.js';
+import {
+  type Provider,
+  type ProviderContext,
+  type ProviderResult,
+  type TaskInput,
+  TaskWaiting,
+  type ToolCallRecord,
+  type TurnCall,
+  type Usage,
+} from './types.js';
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_MAX_STEPS = 8;
@@ -50,11 +60,15 @@ export class OpenAIProvider implements Provider {
     const baseURL = configString(agent.config, 'baseUrl') ?? this.defaults.baseUrl;
     const client = new OpenAI({ apiKey: apiKey ?? 'not-needed', baseURL, maxRetries: 0 });
 
-    // History and input, tool calls and results included (thread runs replay them in order).
-    const messages: ChatCompletionMessageParam[] = taskMessages(input).map(toOpenAIMessage);
-    // The operator's role is always the first system message; a caller's own system messages
-    // (only when the agent allows them, checked at submit) follow it (SPEC §10).
-    if (agent.role) messages.unshift({ role: 'system', content: agent.role });
+    const resume = ctx.resume;
+    // History and input, tool calls and results included (thread runs replay them in order). The
+    // operator's role is always the first system message; a caller's own system messages (only
+    // when the agent allows them, checked at submit) follow it (SPEC §10). A resumed task
+    // continues its checkpointed conversation, which already starts with the role.
+    const messages: ChatCompletionMessageParam[] = resume
+      ? (resume.messages as ChatCompletionMessageParam[])
+      : taskMessages(input).map(toOpenAIMessage);
+    if (!resume && agent.role) messages.unshift({ role: 'system', content: agent.role });
     const toolDefs: ChatCompletionTool[] | undefined = tools?.definitions.length
       ? tools.definitions.map((t) => ({
           type: 'function',
@@ -62,10 +76,18 @@ export class OpenAIProvider implements Provider {
         }))
       : undefined;
     const maxSteps = Number(agent.config.maxSteps) > 0 ? Number(agent.config.maxSteps) : DEFAULT_MAX_STEPS;
-    const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-    const toolCalls: ToolCallRecord[] = [];
+    const usage: Usage = resume?.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    const toolCalls: ToolCallRecord[] = resume?.toolCalls ?? [];
+    // A resumed task's last turn is answered now: its answers go to the model in call order.
+    const answer = (turn: TurnCall[]) => {
+      for (const call of turn) {
+        toolCalls.push(toRecord(call));
+        messages.push({ role: 'tool', tool_call_id: call.id, content: answerText(call) });
+      }
+    };
+    if (resume) answer(resume.turn);
 
-    for (let step = 1; ; step++) {
+    for (let step = (resume?.step ?? 0) + 1; ; step++) {
       const model = agent.modelName ?? DEFAULT_MODEL;
       const body = { model, messages, ...(toolDefs ? { tools: toolDefs } : {}) };
       const { message, stepUsage } = await traceModelCall(
@@ -93,30 +115,21 @@ export class OpenAIProvider implements Provider {
       usage.completionTokens += stepUsage?.completion_tokens ?? 0;
       usage.totalTokens += stepUsage?.total_tokens ?? 0;
       const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');
-      if (!tools || calls.length === 0) {
+      // Tool calls of an agent with no tools are still checked: each is refused, audited and
+      // answered (SPEC §10), never dropped.
+      if (calls.length === 0 || !tools) {
         return { text: message.content ?? '', usage, ...(toolCalls.length ? { toolCalls } : {}) };
       }
       if (step >= maxSteps) throw new Error(`the model still asked for tools after ${maxSteps} steps`);
       messages.push({ role: 'assistant', content: message.content ?? null, tool_calls: calls });
-      for (const call of calls) {
-        const args = parseArguments(call.function.arguments);
-        const record: ToolCallRecord = { id: call.id, step, name: call.function.name, arguments: args };
-        ctx.stream?.toolCall({ id: call.id, name: record.name, arguments: args });
-        try {
-          record.result = await tools.invoke(call.function.name, args, signal);
-        } catch (error) {
-          signal.throwIfAborted();
-          record.error = error instanceof Error ? error.message : String(error);
-        }
-        ctx.stream?.toolResult({
-          id: call.id,
-          name: record.name,
-          ...(record.error ? { error: record.error } : {}),
-        });
-        toolCalls.push(record);
-        const content = record.error ? `error: ${record.error}` : JSON.stringify(record.result ?? null);
-        messages.push({ role: 'tool', tool_call_id: call.id, content });
-      }
+      const requested = calls.map((c) => ({
+        id: c.id,
+        name: c.function.name,
+        arguments: parseArguments(c.function.arguments),
+      }));
+      const turn = await runTurn(requested, tools, signal, step, ctx.stream);
+      if (isWaiting(turn)) throw new TaskWaiting({ messages, toolCalls, usage, step, turn });
+      answer(turn);
     }
   }
 }

@@ -56,6 +56,8 @@ export interface ToolCallRecord {
   result?: unknown;
   /** Set when the call was refused (not allowed, invalid arguments) or failed. */
   error?: string;
+  /** `rejected`: a person rejected the call (or its approval expired); it did not run. */
+  status?: 'rejected';
 }
 
 export interface ProviderResult {
@@ -78,7 +80,56 @@ export interface ToolDefinition {
  */
 export interface ToolInvoker {
   definitions: ToolDefinition[];
-  invoke(name: string, args: unknown, signal: AbortSignal): Promise<unknown>;
+  /**
+   * May answer a `Deferred` instead of a result: the call goes on without the task (a child task,
+   * a person's decision) and the task waits for it (SPEC §11).
+   */
+  invoke(name: string, args: unknown, signal: AbortSignal, call?: ToolCallOptions): Promise<unknown>;
+}
+
+export interface ToolCallOptions {
+  /** Stable per call of one task (model turn and position): makes an approval request idempotent. */
+  key?: string;
+  /** A person approved this call already: run it without asking again. */
+  approved?: boolean;
+}
+
+/** What a deferred tool call waits for. */
+export type Wait =
+  | { kind: 'task'; taskId: string; agentId: string }
+  | { kind: 'approval'; approvalId: string };
+
+/** A tool call's answer when the call continues without the task: the task waits for `wait`. */
+export class Deferred {
+  constructor(readonly wait: Wait) {}
+}
+
+/** One tool call of a model turn: its answer, or what it still waits for. */
+export interface TurnCall extends ToolCallRecord {
+  /** The model's id for the call (answers go back under it). */
+  id: string;
+  wait?: Wait;
+}
+
+/**
+ * Where a provider's conversation stands: what a waiting task keeps in `tasks.checkpoint`.
+ * `messages` are in the provider's own format; `turn` is the last model turn's tool calls.
+ */
+export interface Conversation {
+  messages: unknown[];
+  toolCalls: ToolCallRecord[];
+  usage: Usage;
+  /** Model turns taken so far. */
+  step: number;
+  turn: TurnCall[];
+}
+
+/** Thrown by a provider whose turn deferred a tool call: the worker parks the task. */
+export class TaskWaiting extends Error {
+  constructor(readonly conversation: Conversation) {
+    super('task waits for its tool calls');
+    this.name = 'TaskWaiting';
+  }
 }
 
 export interface ProviderContext {
@@ -92,6 +143,8 @@ export interface ProviderContext {
   tools?: ToolInvoker;
   /** Present when the answer should stream (the agent's `config.stream` is not false). */
   stream?: StreamSink;
+  /** A resumed task's conversation, its last turn's calls all answered: continue from here. */
+  resume?: Conversation;
 }
 
 export interface Provider {
@@ -102,11 +155,14 @@ export interface Provider {
 }
 
 /**
- * Runs other agents' tasks on behalf of an action (`agent.delegate`) or a workflow step: submit
- * and wait for the terminal state. Implemented by the task queue.
+ * Runs other agents' tasks on behalf of an action (`agent.delegate`): submits a child and lets
+ * the parent wait for it without holding a slot. Implemented by the task queue.
  */
 export interface TaskRunner {
-  submitAndWait(request: ChildTaskRequest, waitMs: number): Promise<Task>;
+  /** Submits the child, or answers the existing one when `taskId` was submitted before. */
+  submitChild(request: ChildTaskRequest & { taskId: string }): Promise<Task>;
+  /** How many children a task started, over all its turns (the fan-out limit). */
+  countChildren(parentId: string): Promise<number>;
 }
 
 /** A task one agent (or a workflow) asks another agent to run. */
@@ -118,4 +174,5 @@ export interface ChildTaskRequest {
   createdBy?: string | null;
   metadata?: Record<string, unknown>;
   timeoutSeconds?: number;
+  priority?: number;
 }

@@ -22,6 +22,7 @@ import {
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChildTaskRequest, TaskRunner, ToolInvoker } from '../providers/types.js';
 import { type BackoffPolicy, ExponentialBackoff } from './backoff.js';
+import { answerDeferredCalls } from './checkpoint.js';
 import { QueueMetrics } from './metrics.js';
 import { cancelTask } from './sql/cancelTask.js';
 import { type InsertTaskParams, insertTask } from './sql/insertTask.js';
@@ -130,6 +131,17 @@ export class TaskQueue implements TaskRunner {
           ? (task, completion) => deps.completeThreadTask!(task, completion)
           : undefined,
         checkBudget: deps.checkBudget,
+        resume: (conversation, tools, signal) =>
+          answerDeferredCalls(
+            conversation,
+            {
+              task: (taskId) => deps.repos.tasks.findByTaskId(taskId),
+              approval: (approvalId) => deps.repos.approvals.find(approvalId),
+            },
+            tools,
+            signal,
+          ),
+        afterCancelledPark: (task) => this.cancelWaits(task),
       },
     );
   }
@@ -274,6 +286,7 @@ export class TaskQueue implements TaskRunner {
         { taskId, status: 'cancelled', attempt: updated.retryCount },
         { taskId, ownerId: updated.createdBy },
       );
+      if (task.status === 'waiting') await this.cancelWaits(updated);
     }
     return updated;
   }
@@ -329,6 +342,30 @@ export class TaskQueue implements TaskRunner {
     }
   }
 
+  /**
+   * A cancelled task's open waits end with it (SPEC §11): its pending approvals become
+   * `cancelled`, and its unfinished children are cancelled (theirs in turn).
+   */
+  private async cancelWaits(task: Task): Promise<void> {
+    const scope = { taskId: task.taskId, ownerId: task.createdBy };
+    for (const approvalId of await this.deps.repos.approvals.cancelPending({ taskUuid: task.id })) {
+      this.deps.events.emit(
+        'approval:resolved',
+        { approvalId, taskId: task.taskId, status: 'cancelled' },
+        scope,
+      );
+    }
+    const children = await this.deps.db.query<{ task_id: string }>(
+      `SELECT task_id FROM tasks WHERE parent_task_id = $1 AND status IN ('pending', 'running', 'waiting')`,
+      [task.id],
+    );
+    for (const { task_id } of children.rows) {
+      await this.cancel(task_id).catch((error: unknown) => {
+        if (!(error instanceof AppError)) throw error; // already finished meanwhile: nothing to do
+      });
+    }
+  }
+
   get(taskId: string): Promise<Task> {
     return this.deps.repos.tasks.findByTaskId(taskId);
   }
@@ -377,6 +414,19 @@ export class TaskQueue implements TaskRunner {
       }
     }
     return task;
+  }
+
+  /** A delegated child (SPEC §11): the parent waits for it in `waiting`, holding no slot. */
+  async submitChild(request: ChildTaskRequest & { taskId: string }): Promise<Task> {
+    return (await this.submit(request)).task;
+  }
+
+  async countChildren(parentId: string): Promise<number> {
+    const { rows } = await this.deps.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM tasks WHERE parent_task_id = $1',
+      [parentId],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   async submitAndWait(request: ChildTaskRequest, waitMs: number): Promise<Task> {

@@ -14,11 +14,19 @@ import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import { traceTaskRun, traceTools } from '../../telemetry/spans.js';
 import type { EventBus } from '../eventBus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { ProviderResult, StreamSink, TaskInput, ToolInvoker } from '../providers/types.js';
+import {
+  type Conversation,
+  type ProviderResult,
+  type StreamSink,
+  type TaskInput,
+  TaskWaiting,
+  type ToolInvoker,
+} from '../providers/types.js';
 import { type AbortReason, abortable, failureMessage, isAbort, retryable, TaskAbort } from './abort.js';
 import { AgentSlots } from './agentSlots.js';
 import type { BackoffPolicy } from './backoff.js';
 import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
+import { type Checkpoint, readCheckpoint } from './checkpoint.js';
 import { CompletionBatcher } from './completionBatcher.js';
 import { LeaseKeeper } from './lease.js';
 import type { QueueMetrics } from './metrics.js';
@@ -26,6 +34,7 @@ import { reportFinished, reportReaped } from './outcomes.js';
 import { type ClaimRequest, claimTasks } from './sql/claimTasks.js';
 import type { Completion } from './sql/completeTasks.js';
 import { failTask } from './sql/failTask.js';
+import { parkTask } from './sql/parkTask.js';
 import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
 import { releaseTasks } from './sql/releaseTasks.js';
 
@@ -58,6 +67,14 @@ export interface WorkerDeps {
   completeThreadTask?(task: Task, completion: Completion): Promise<TaskRow | undefined>;
   /** Throws a non-retryable BUDGET_EXCEEDED error when the agent's or owner's budget is spent. */
   checkBudget?(agent: Agent, task: Task): Promise<void>;
+  /** Answers a resumed task's deferred calls (children, decisions); throws TaskWaiting if some are open. */
+  resume?(
+    conversation: Conversation,
+    tools: ToolInvoker | undefined,
+    signal: AbortSignal,
+  ): Promise<Conversation>;
+  /** After a park ended in `cancelled` (a cancel came in while it ran): cancel what it waits for. */
+  afterCancelledPark?(task: Task): Promise<void>;
 }
 
 interface Running {
@@ -66,6 +83,8 @@ interface Running {
   controller: AbortController;
   startedAt: number;
   done: Promise<void>;
+  /** What a task that waited before did so far (SPEC §11). */
+  checkpoint?: Checkpoint;
 }
 
 const MAX_BATCH = 50;
@@ -225,7 +244,7 @@ export class TaskWorker {
         overLimit.push(task.id);
         continue;
       }
-      this.begin(task, agent, row.traceparent);
+      this.begin(task, agent, readCheckpoint(row.checkpoint), row.traceparent);
     }
     if (overLimit.length) {
       await releaseTasks(this.deps.db, this.options.nodeId, overLimit).catch((err: unknown) =>
@@ -238,9 +257,14 @@ export class TaskWorker {
     return overLimit.length;
   }
 
-  private begin(task: Task, agent: Agent | undefined, traceparent?: string | null): void {
+  private begin(
+    task: Task,
+    agent: Agent | undefined,
+    checkpoint?: Checkpoint,
+    traceparent?: string | null,
+  ): void {
     const controller = new AbortController();
-    const entry = { task, controller, startedAt: performance.now() } as Running;
+    const entry = { task, controller, startedAt: performance.now(), checkpoint } as Running;
     this.running.set(task.id, entry);
     if (agent) this.agentSlots.take(agent.id);
     const run = () => this.execute(entry, agent);
@@ -259,7 +283,14 @@ export class TaskWorker {
     metrics.recordStart(Date.now() - task.runAt.getTime());
     const attempt = task.retryCount + 1;
     events.emit('task:started', { taskId: task.taskId, agentId: agent?.agentId ?? null, attempt }, scope);
-    const timeout = setTimeout(() => controller.abort(new TaskAbort('timeout')), task.timeoutSeconds * 1000);
+    const checkpoint = entry.checkpoint;
+    if (checkpoint) events.emit('task:resumed', { taskId: task.taskId, attempt }, scope);
+    // `timeoutSeconds` counts running time only: time spent waiting is not charged (SPEC §11).
+    const used = checkpoint && checkpoint.attempt === task.retryCount ? checkpoint.elapsedMs : 0;
+    const timeout = setTimeout(
+      () => controller.abort(new TaskAbort('timeout')),
+      Math.max(task.timeoutSeconds * 1000 - used, 1),
+    );
     let result: ProviderResult | undefined;
     let failure: unknown;
     try {
@@ -277,6 +308,14 @@ export class TaskWorker {
       const apiKey = provider.needsApiKey ? await this.deps.apiKey?.(agent) : undefined;
       const input = task.threadId && this.deps.prepareInput ? await this.deps.prepareInput(task) : task.input;
       const stream = agent.config.stream === false ? undefined : this.deps.stream?.(task, attempt);
+      const tools = traceTools(this.deps.tools?.(agent, task));
+      const resume =
+        checkpoint && this.deps.resume
+          ? await abortable(
+              this.deps.resume(checkpoint.conversation, tools, controller.signal),
+              controller.signal,
+            )
+          : undefined;
       result = await abortable(
         provider.run(input as TaskInput, {
           agent,
@@ -284,8 +323,9 @@ export class TaskWorker {
           signal: controller.signal,
           logger: this.deps.logger,
           apiKey,
-          tools: traceTools(this.deps.tools?.(agent, task)),
+          tools,
           stream,
+          resume,
         }),
         controller.signal,
       );
@@ -317,6 +357,10 @@ export class TaskWorker {
       return;
     }
     let row: TaskRow | undefined;
+    if (failure instanceof TaskWaiting) {
+      await this.park(entry, failure, executionTimeMs);
+      return;
+    }
     if (result && failure === undefined) {
       const completion: Completion = {
         id: task.id,
@@ -350,6 +394,33 @@ export class TaskWorker {
       return;
     }
     reportFinished(this.deps.events, this.deps.metrics, toTask(row), executionTimeMs);
+  }
+
+  /** Parks a task whose tool calls continue without it: no slot, no lease, its state kept. */
+  private async park(entry: Running, waiting: TaskWaiting, executionTimeMs: number): Promise<void> {
+    const { task } = entry;
+    const before = entry.checkpoint?.attempt === task.retryCount ? entry.checkpoint.elapsedMs : 0;
+    const checkpoint: Checkpoint = {
+      conversation: waiting.conversation,
+      elapsedMs: before + executionTimeMs,
+      attempt: task.retryCount,
+    };
+    const row = await parkTask(this.deps.db, task.id, this.options.nodeId, checkpoint);
+    if (!row) {
+      this.deps.logger.warn({ taskId: task.taskId }, 'task no longer leased to this node; park discarded');
+      return;
+    }
+    const parked = toTask(row);
+    const scope = { taskId: task.taskId, ownerId: task.createdBy };
+    if (parked.status === 'cancelled') {
+      reportFinished(this.deps.events, this.deps.metrics, parked, executionTimeMs);
+      await this.deps.afterCancelledPark?.(parked);
+      return;
+    }
+    const waitingFor = waiting.conversation.turn.flatMap((c) => (c.wait ? [c.wait] : []));
+    this.deps.events.emit('task:waiting', { taskId: task.taskId, waitingFor }, scope);
+    // Everything it waited for ended before it parked: it is pending again already.
+    if (parked.status === 'pending') this.wake();
   }
 
   private wakeAfter(ms: number): void {

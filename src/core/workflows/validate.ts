@@ -4,6 +4,7 @@
  */
 import { validation } from '../../errors.js';
 import type { WorkflowDefinition, WorkflowStep } from '../../repositories/workflows.js';
+import { checkOnTimeout, checkTimeout } from '../approvals/policy.js';
 import { type TemplateError, templateRefs } from './template.js';
 
 export const STEP_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,63}$';
@@ -35,6 +36,21 @@ export function findCycle(steps: readonly WorkflowStep[]): string[] | null {
   return null;
 }
 
+const MAX_TASK_TIMEOUT_SECONDS = 86_400;
+
+/** An approval step waits for a person: a message, no agent and no task input (SPEC §11). */
+function checkApprovalStep(step: WorkflowStep, index: number): void {
+  const name = typeof step.id === 'string' ? step.id : String(index + 1);
+  if (step.agentId !== undefined || step.input !== undefined) {
+    throw validation(`Step ${name}: an approval step has no agentId and no input`, { step: name });
+  }
+  if (typeof step.message !== 'string' || !step.message.trim()) {
+    throw validation(`Step ${name}: an approval step needs a message`, { step: name });
+  }
+  checkTimeout(step.timeoutSeconds, `steps.${name}.timeoutSeconds`);
+  checkOnTimeout(step.onTimeout, `steps.${name}.onTimeout`);
+}
+
 /** Every step `id` depends on, directly or through others. */
 export function ancestors(steps: readonly WorkflowStep[], id: string): Set<string> {
   const deps = new Map(steps.map((s) => [s.id, s.dependsOn ?? []]));
@@ -63,8 +79,22 @@ export async function validateDefinition(
   const ids = new Set<string>();
   // The HTTP schema checks these shapes already; the CLI reads definitions straight from a file.
   for (const [i, step] of steps.entries()) {
-    if (!step || typeof step !== 'object' || typeof step.agentId !== 'string') {
+    if (step && typeof step === 'object' && step.type === 'approval') {
+      checkApprovalStep(step, i);
+    } else if (
+      !step ||
+      typeof step !== 'object' ||
+      typeof step.agentId !== 'string' ||
+      step.input === undefined
+    ) {
       throw validation(`Step ${i + 1} needs an id, an agentId and an input`, { step: i });
+    } else if (step.timeoutSeconds !== undefined && step.timeoutSeconds > MAX_TASK_TIMEOUT_SECONDS) {
+      throw validation(
+        `Step ${step.id}: timeoutSeconds of an agent step is at most ${MAX_TASK_TIMEOUT_SECONDS}`,
+        {
+          step: step.id,
+        },
+      );
     }
     const deps = step.dependsOn ?? [];
     if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string')) {
@@ -90,7 +120,7 @@ export async function validateDefinition(
   for (const step of steps) {
     let refs: ReturnType<typeof templateRefs>;
     try {
-      refs = templateRefs(step.input);
+      refs = templateRefs(step.type === 'approval' ? step.message : step.input);
     } catch (error) {
       throw validation(`Step ${step.id}: ${(error as TemplateError).message}`, { step: step.id });
     }
@@ -110,7 +140,7 @@ export async function validateDefinition(
       }
     }
   }
-  const agentIds = [...new Set(steps.map((s) => s.agentId))];
+  const agentIds = [...new Set(steps.filter((s) => s.type !== 'approval').map((s) => s.agentId))];
   for (const agentId of agentIds) {
     if (!(await agentExists(agentId))) {
       const step = steps.find((s) => s.agentId === agentId)!;

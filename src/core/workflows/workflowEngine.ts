@@ -4,17 +4,22 @@
  * commits, under a task id derived from the run and step, so submitting again (after a crash
  * between commit and submit, or on another node) finds the same task instead of running it twice.
  * All state lives in the database: `resume()` at start picks every running run up again.
+ * An approval step (SPEC §11) opens its approval request in the same transaction that makes it
+ * `waiting`; the decision settles it in the decision's own transaction (`settleStep`).
  */
 import type { Db, Queryable } from '../../db/index.js';
 import { type TaskStatus, TERMINAL_TASK_STATUSES } from '../../domain.js';
 import { AppError, validation } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { type ApprovalRecord, ApprovalRepository } from '../../repositories/approvals.js';
 import {
   type WorkflowRun,
   WorkflowRunRepository,
   type WorkflowRunStep,
 } from '../../repositories/workflowRuns.js';
 import type { Workflow, WorkflowRepository, WorkflowStep } from '../../repositories/workflows.js';
+import type { ApprovalService, ApprovalSteps, StepDecision } from '../approvals/approvalService.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../approvals/policy.js';
 import type { EventBus } from '../eventBus.js';
 import type { EventType } from '../events.js';
 import {
@@ -31,12 +36,17 @@ export interface WorkflowEngineDeps {
   runner: WorkflowTaskRunner;
   events: EventBus;
   logger: Logger;
+  /** Announces approval steps' requests; without it a run cannot hold approval steps. */
+  approvals?: ApprovalService;
 }
 
 type PendingEvent = [EventType, Record<string, unknown>];
 const FAILED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'skipped']);
 
-export class WorkflowEngine {
+/** Steps still in flight: the run is not over while any is left. */
+const OPEN: ReadonlySet<string> = new Set(['pending', 'running', 'waiting']);
+
+export class WorkflowEngine implements ApprovalSteps {
   constructor(private readonly deps: WorkflowEngineDeps) {}
 
   async startRun(
@@ -104,9 +114,12 @@ export class WorkflowEngine {
 
   /** Schedules every step whose dependencies are done; ends the run when nothing is left. */
   async advance(runId: string): Promise<void> {
+    for (const [type, payload, ownerId] of this.settled.splice(0))
+      this.deps.events.emit(type, payload, { ownerId });
     const submits: StepTaskRequest[] = [];
     const cancels: string[] = [];
     const events: PendingEvent[] = [];
+    const requested: ApprovalRecord[] = [];
     let owner: string | null = null;
     await this.deps.db.transaction(async (tx) => {
       const runs = new WorkflowRunRepository(tx);
@@ -136,11 +149,12 @@ export class WorkflowEngine {
         );
         if (fatal) {
           for (const step of steps) {
-            if (step.status === 'running') {
+            if (step.status === 'running' || step.status === 'waiting') {
               if (step.taskId) cancels.push(step.taskId);
               await set(step, { status: 'cancelled', error: `cancelled: step ${fatal.stepId} failed` });
             } else if (step.status === 'pending') await set(step, { status: 'skipped' });
           }
+          await new ApprovalRepository(tx).cancelPending({ runId });
           const error = `Step ${fatal.stepId} ${fatal.status}${fatal.error ? `: ${fatal.error}` : ''}`;
           await runs.finish(runId, 'failed', leafOutputs(run.definition.steps, steps), error);
           events.push(['workflow:run:failed', { runId, workflowId, error }]);
@@ -161,6 +175,25 @@ export class WorkflowEngine {
           );
           let input: unknown;
           try {
+            if (def.type === 'approval') {
+              const message = String(render(def.message ?? '', { input: run.input, steps: outputs }));
+              const { approval, created } = await new ApprovalRepository(tx).request({
+                kind: 'workflow_step',
+                runId,
+                stepId: step.stepId,
+                message,
+                requestedBy: run.createdBy,
+                timeoutSeconds: def.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+                onTimeout: def.onTimeout ?? 'reject',
+              });
+              if (created) requested.push(approval);
+              await set(step, { status: 'waiting', input: { message, approvalId: approval.approvalId } });
+              events.push([
+                'workflow:step:started',
+                { runId, workflowId, stepId: step.stepId, approvalId: approval.approvalId },
+              ]);
+              continue;
+            }
             input = render(def.input, { input: run.input, steps: outputs });
           } catch (error) {
             const message = error instanceof TemplateError ? error.message : String(error);
@@ -175,12 +208,13 @@ export class WorkflowEngine {
           events.push(['workflow:step:started', { runId, workflowId, stepId: step.stepId, taskId }]);
         }
       }
-      if (steps.every((s) => s.status !== 'pending' && s.status !== 'running')) {
+      if (steps.every((s) => !OPEN.has(s.status))) {
         await runs.finish(runId, 'completed', leafOutputs(run.definition.steps, steps), null);
         events.push(['workflow:run:completed', { runId, workflowId }]);
       }
     });
     for (const [type, payload] of events) this.deps.events.emit(type, payload, { ownerId: owner });
+    for (const approval of requested) this.deps.approvals?.announceRequested(approval);
     await Promise.all(cancels.map((taskId) => this.cancelTask(taskId)));
     await Promise.all(submits.map((request) => this.submit(request)));
   }
@@ -232,19 +266,58 @@ export class WorkflowEngine {
       }
       owner = run.createdBy;
       for (const step of await runs.steps(runId)) {
-        if (step.status === 'running') {
+        if (step.status === 'running' || step.status === 'waiting') {
           if (step.taskId) cancels.push(step.taskId);
           await runs.updateStep(runId, step.stepId, { status: 'cancelled', error: 'run cancelled' });
         } else if (step.status === 'pending') {
           await runs.updateStep(runId, step.stepId, { status: 'skipped' });
         }
       }
+      await new ApprovalRepository(tx).cancelPending({ runId });
       await runs.finish(runId, 'cancelled', null, 'run cancelled');
     });
     this.deps.events.emit('workflow:run:cancelled', { runId }, { ownerId: owner });
     await Promise.all(cancels.map((taskId) => this.cancelTask(taskId)));
     return this.getRun(runId);
   }
+
+  /**
+   * Settles an approval step in the decision's transaction: approved → `completed` with output
+   * `{approved, comment, decidedBy}`; rejected or expired (onTimeout reject) → `failed`, which
+   * fails the run or not as for any step (`continueOnError`). `advance` follows the commit.
+   */
+  async settleStep(tx: Queryable, approval: ApprovalRecord, decision: StepDecision): Promise<void> {
+    if (!approval.runId || !approval.stepId) return;
+    const runs = new WorkflowRunRepository(tx);
+    const run = await runs.lock(approval.runId);
+    if (run?.status !== 'running') return;
+    const step = (await runs.steps(approval.runId)).find((s) => s.stepId === approval.stepId);
+    if (step?.status !== 'waiting') return;
+    const output = { approved: decision.approved, comment: decision.comment, decidedBy: decision.decidedBy };
+    const how = decision.decidedBy === null ? 'expired' : 'rejected';
+    await runs.updateStep(approval.runId, approval.stepId, {
+      status: decision.approved ? 'completed' : 'failed',
+      output,
+      error: decision.approved
+        ? undefined
+        : `approval ${how}${decision.comment ? `: ${decision.comment}` : ''}`,
+    });
+    const workflowId = await this.workflowHandle(tx, approval.runId);
+    const base = {
+      runId: approval.runId,
+      workflowId,
+      stepId: approval.stepId,
+      approvalId: approval.approvalId,
+    };
+    this.settled.push([
+      decision.approved ? 'workflow:step:completed' : 'workflow:step:failed',
+      base,
+      run.createdBy,
+    ]);
+  }
+
+  /** Step events of settled approval steps, emitted once their transaction committed. */
+  private settled: Array<[EventType, Record<string, unknown>, string | null]> = [];
 
   /**
    * Continues every running run after a restart: resubmits each running step (the queue answers

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionError } from '../../../src/core/plugins/actionError.js';
+import { childTaskId } from '../../../src/core/plugins/builtins/delegate.js';
 import { createToolInvoker } from '../../../src/core/plugins/toolInvoker.js';
-import type { TaskRunner } from '../../../src/core/providers/types.js';
+import { Deferred, type TaskRunner } from '../../../src/core/providers/types.js';
 import type { Agent } from '../../../src/domain.js';
 import { dbTargets, quietLogger } from '../../helpers/db.js';
 import { createTestSystem, type TestSystem } from '../../helpers/system.js';
@@ -89,29 +90,35 @@ describe.each(dbTargets)('tool invoker on %s', (target) => {
     );
   });
 
-  it('delegates to another agent as a child task, one level deeper, and answers its output', async () => {
-    const requests: Parameters<TaskRunner['submitAndWait']>[0][] = [];
+  it('delegates to another agent as a child task of the same owner and priority, one level deeper, and defers', async () => {
+    const requests: Parameters<TaskRunner['submitChild']>[0][] = [];
     const runner: TaskRunner = {
-      async submitAndWait(request) {
+      async submitChild(request) {
         requests.push(request);
-        return fakeTask({
-          taskId: 'child-1',
-          status: 'completed',
-          output: { text: `done: ${request.input.prompt}` },
-        });
+        return fakeTask({ taskId: request.taskId, status: 'pending' });
       },
+      countChildren: async () => requests.length,
     };
     const result = await invoker(runner, { delegationDepth: 1 }).invoke(
       'agent.delegate',
       { agentId: 'summarizer', prompt: 'sum it up' },
       signal,
+      { key: '1:0' },
     );
-    expect(result).toEqual({ taskId: 'child-1', agentId: 'summarizer', text: 'done: sum it up' });
+    expect(result).toBeInstanceOf(Deferred);
+    const parentId = '00000000-0000-4000-8000-000000000002'; // the parent's id (UUID)
+    expect((result as Deferred).wait).toEqual({
+      kind: 'task',
+      taskId: childTaskId(parentId, '1:0'),
+      agentId: 'summarizer',
+    });
     expect(requests).toEqual([
       expect.objectContaining({
         agentId: 'summarizer',
         input: { prompt: 'sum it up' },
-        parentTaskId: '00000000-0000-4000-8000-000000000002', // the parent's id (UUID)
+        parentTaskId: parentId,
+        createdBy: fakeTask({}).createdBy,
+        priority: fakeTask({}).priority,
         metadata: { delegationDepth: 2, parentTaskId: 'parent-task' },
       }),
     ]);
@@ -120,10 +127,11 @@ describe.each(dbTargets)('tool invoker on %s', (target) => {
   it('stops delegation at the depth limit and at the per-task fan-out limit', async () => {
     let submitted = 0;
     const runner: TaskRunner = {
-      async submitAndWait() {
+      async submitChild(request) {
         submitted += 1;
-        return fakeTask({ taskId: `c${submitted}`, status: 'completed', output: { text: 'ok' } });
+        return fakeTask({ taskId: request.taskId, status: 'pending' });
       },
+      countChildren: async () => submitted,
     };
     const args = { agentId: 'clock-reader', prompt: 'again' };
     await expect(
@@ -134,22 +142,10 @@ describe.each(dbTargets)('tool invoker on %s', (target) => {
     });
     expect(submitted).toBe(0);
     const one = invoker(runner);
-    for (let i = 0; i < 5; i++) await one.invoke('agent.delegate', args, signal);
-    await expect(one.invoke('agent.delegate', args, signal)).rejects.toMatchObject({
+    for (let i = 0; i < 5; i++) await one.invoke('agent.delegate', args, signal, { key: `1:${i}` });
+    await expect(one.invoke('agent.delegate', args, signal, { key: '1:5' })).rejects.toMatchObject({
       message: 'This task already delegated 5 times (limit 5)',
     });
     expect(submitted).toBe(5);
-  });
-
-  it('reports a failed child task as a failed call', async () => {
-    const runner: TaskRunner = {
-      submitAndWait: async () => fakeTask({ taskId: 'c-bad', status: 'failed', error: 'model unreachable' }),
-    };
-    await expect(
-      invoker(runner).invoke('agent.delegate', { agentId: 'x1', prompt: 'p' }, signal),
-    ).rejects.toMatchObject({
-      reason: 'failed',
-      message: 'Delegated task c-bad ended failed: model unreachable',
-    });
   });
 });
