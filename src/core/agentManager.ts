@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { AgentPatch, AgentRepository, NewAgent } from '../repositories/agents.js';
 import { pageBounds } from '../repositories/sql.js';
 import type { EventBus } from './eventBus.js';
+import { agentBudget } from './usage/budgetGuard.js';
 
 /** SPEC §5: lowercase letters, digits, `.`, `_`, `-`; 2–100 characters, starting alphanumeric. */
 export const AGENT_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{1,99}$';
@@ -120,6 +121,9 @@ export class AgentManager {
         `modelProvider must be one of ${this.deps.providers().join(', ')}; got ${input.modelProvider}`,
         { field: 'modelProvider' },
       );
+    }
+    if (input.config?.budget !== undefined && agentBudget(input.config) === undefined) {
+      throw validation('config.budget must be {"usdPerDay": <number ≥ 0>}', { field: 'config.budget' });
     }
     if (input.actions) {
       const known = this.deps.actions();
