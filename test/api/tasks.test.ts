@@ -147,6 +147,7 @@ describe.each(dbTargets)('task API on %s', (target) => {
       'taskQueue',
       'pluginSystem',
       'workflowEngine',
+      'scheduler',
     ]);
     const plugins = status.components.find((c: { name: string }) => c.name === 'pluginSystem').plugins;
     expect(plugins.flatMap((p: { actions: string[] }) => p.actions)).toEqual(
