@@ -7,6 +7,7 @@ import type { AgentPatch, AgentRepository, NewAgent } from '../repositories/agen
 import { pageBounds } from '../repositories/sql.js';
 import { checkApprovalConfig } from './approvals/policy.js';
 import type { EventBus } from './eventBus.js';
+import { agentBudget } from './usage/budgetGuard.js';
 
 /** SPEC §5: lowercase letters, digits, `.`, `_`, `-`; 2–100 characters, starting alphanumeric. */
 export const AGENT_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{1,99}$';
@@ -145,6 +146,9 @@ export class AgentManager {
           { field: secrets[0], keys: secrets },
         );
       }
+    }
+    if (input.config?.budget !== undefined && agentBudget(input.config) === undefined) {
+      throw validation('config.budget must be {"usdPerDay": <number ≥ 0>}', { field: 'config.budget' });
     }
     if (input.actions) {
       const known = this.deps.actions();

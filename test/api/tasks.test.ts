@@ -162,6 +162,7 @@ describe.each(dbTargets)('task API on %s', (target) => {
       'taskQueue',
       'pluginSystem',
       'workflowEngine',
+      'scheduler',
       'approvals',
     ]);
     const plugins = status.components.find((c: { name: string }) => c.name === 'pluginSystem').plugins;

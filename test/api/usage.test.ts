@@ -161,6 +161,18 @@ describe.each(dbTargets)('usage, cost and budgets over HTTP on %s', (target) => 
     expect(chat.requests.length).toBe(calls);
   });
 
+  it('refuses an agent budget that is not {usdPerDay: number >= 0} with 400', async () => {
+    for (const budget of [{ usdPerDay: -1 }, { usdPerDay: '5' }, 5]) {
+      const res = await t.inject({
+        method: 'POST',
+        url: '/api/agents',
+        payload: { agentId: 'bad-budget', name: 'B', role: 'r', modelProvider: 'echo', config: { budget } },
+      });
+      expect(res.statusCode, JSON.stringify(budget)).toBe(400);
+      expect(res.json().error.details.field).toBe('config.budget');
+    }
+  });
+
   it('enforces a per-user budget set with PATCH /api/users/:id, audited, for that user only', async () => {
     const patch = await t.inject({
       method: 'PATCH',

@@ -24,9 +24,9 @@ export class BudgetExceededError extends Error {
   }
 }
 
-/** The agent's daily budget in USD, or undefined when it has none (or a malformed one). */
-export function agentBudget(agent: Agent): number | undefined {
-  const budget = agent.config.budget as { usdPerDay?: unknown } | undefined;
+/** The daily budget in an agent's config (USD), or undefined when it has none (or a malformed one). */
+export function agentBudget(config: Record<string, unknown>): number | undefined {
+  const budget = config.budget as { usdPerDay?: unknown } | null | undefined;
   const value = budget?.usdPerDay;
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
@@ -38,7 +38,7 @@ export class BudgetGuard {
 
   /** Throws BudgetExceededError when the agent's or the task owner's budget for today is spent. */
   async check(agent: Agent, task: Task): Promise<void> {
-    const forAgent = agentBudget(agent);
+    const forAgent = agentBudget(agent.config);
     if (forAgent !== undefined) {
       const spent = await agentSpentToday(this.deps.db, agent.id);
       if (spent >= forAgent) throw new BudgetExceededError(`agent ${agent.agentId}`, spent, forAgent);
