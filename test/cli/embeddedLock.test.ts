@@ -11,9 +11,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli } from '../helpers/cli.js';
 import { createServerDatabase, serverDatabaseUrl } from '../helpers/db.js';
-import { type Child, deploymentEnv, login, startApi } from '../helpers/processes.js';
+import { BSM, type Child, deploymentEnv, login, spawnNode } from '../helpers/processes.js';
 
 const ADMIN_PASSWORD = 'lock-Admin-passphrase-1';
+
+/** `bsm serve` on a free port; an embedded start (PGlite, migrations) may be slow on a loaded machine. */
+async function serve(env: Record<string, string>): Promise<{ child: Child; base: string }> {
+  const child = spawnNode(BSM, ['serve'], { ...env, PORT: '0', LOG_LEVEL: 'info' });
+  const line = await child.waitFor(/API listening/, 150_000);
+  return { child, base: JSON.parse(line).address };
+}
 
 describe.runIf(cliBuilt)('a second bsm process on an embedded data directory', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bsm-lock-'));
@@ -23,8 +30,8 @@ describe.runIf(cliBuilt)('a second bsm process on an embedded data directory', (
   let server: Child;
   let base: string;
   beforeAll(async () => {
-    ({ child: server, base } = await startApi([], { ...env, BSM_ADMIN_PASSWORD: ADMIN_PASSWORD }));
-  }, 90_000);
+    ({ child: server, base } = await serve({ ...env, BSM_ADMIN_PASSWORD: ADMIN_PASSWORD }));
+  }, 180_000);
   afterAll(async () => {
     await server?.stop();
   });
@@ -124,8 +131,8 @@ describe.runIf(cliBuilt && serverDatabaseUrl)('bsm login against a server on Pos
   let base: string;
   beforeAll(async () => {
     database = await createServerDatabase();
-    ({ child: server, base } = await startApi([], deploymentEnv(database.url, ADMIN_PASSWORD)));
-  }, 90_000);
+    ({ child: server, base } = await serve(deploymentEnv(database.url, ADMIN_PASSWORD)));
+  }, 180_000);
   afterAll(async () => {
     await server?.stop();
     await database?.drop();
