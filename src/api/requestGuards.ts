@@ -1,6 +1,6 @@
 /**
  * What every request passes whatever its route: U+0000 refused in any string it carries (PostgreSQL
- * text cannot hold it, so it used to surface as a 500), the router's own refusals (a bad URL, an
+ * text cannot hold it, so it used to surface as a 500) and JSON nested past what jsonb takes, the router's own refusals (a bad URL, an
  * over-long path parameter) answered in the error envelope, and the baseline security headers on
  * every answer — refusals included.
  */
@@ -8,31 +8,44 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { validation } from '../errors.js';
 import { errorBody } from './errorHandler.js';
 
-/** The dotted path of the first string (or key) holding U+0000, if any. */
-export function findNul(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  // JSON.parse nests at most as deep as the body limit allows; the walk is linear in the body.
-  if (depth > 1000 || value === null || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const found = findNul(value[i], `${path}.${i}`, depth + 1);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  for (const [key, v] of Object.entries(value)) {
-    if (key.includes('\u0000')) return path;
-    const found = findNul(v, `${path}.${key}`, depth + 1);
+/**
+ * How deep a request's JSON may nest. PostgreSQL refuses deeper jsonb ("stack depth limit
+ * exceeded", a 500 before this check) and no API field needs more than a few levels.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+type Problem = { field: string; reason: 'nul' | 'depth' };
+
+/** The first string (or key) holding U+0000, or the first value nested too deep — if any. */
+export function findProblem(value: unknown, path: string, depth = 0): Problem | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? { field: path, reason: 'nul' } : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_JSON_DEPTH) return { field: path, reason: 'depth' };
+  const entries: Array<[string, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v])
+    : Object.entries(value);
+  for (const [key, v] of entries) {
+    if (key.includes('\u0000')) return { field: path, reason: 'nul' };
+    const found = findProblem(v, `${path}.${key}`, depth + 1);
     if (found) return found;
   }
   return undefined;
 }
 
-/** preValidation hook: a U+0000 in the body, query or path parameters is a 400. */
+/**
+ * preValidation hook: a U+0000 in the body, query or path parameters, or a body nested deeper than
+ * MAX_JSON_DEPTH, is a 400. The walk is linear in the parsed request.
+ */
 export async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
-  const field =
-    findNul(request.params, 'params') ?? findNul(request.query, 'query') ?? findNul(request.body, 'body');
-  if (field) throw validation(`${field} contains the character U+0000, which is not allowed`, { field });
+  const problem =
+    findProblem(request.params, 'params') ??
+    findProblem(request.query, 'query') ??
+    findProblem(request.body, 'body');
+  if (!problem) return;
+  const { field } = problem;
+  throw problem.reason === 'nul'
+    ? validation(`${field} contains the character U+0000, which is not allowed`, { field })
+    : validation(`${field} is nested deeper than ${MAX_JSON_DEPTH} levels`, { field });
 }
 
 /**

@@ -159,5 +159,5 @@ describe.each(dbTargets)('API key lifecycle on %s', (target) => {
     } finally {
       await s.close();
     }
-  });
+  }, 180_000);
 });

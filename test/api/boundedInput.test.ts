@@ -65,8 +65,8 @@ describe.each(dbTargets)('bounded input work on %s', (target) => {
       modelProvider: 'echo',
     });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  });
-  afterAll(() => t?.close());
+  }, 180_000);
+  afterAll(() => t?.close(), 120_000);
 
   it('answers an unauthenticated 1 MiB worst-case body to an unknown route without stalling /health', async () => {
     const body = worstUnknownRouteBody();

@@ -80,6 +80,18 @@ describe.each(dbTargets)('envelope and headers on %s', (target) => {
     expect(res.json().error.message).toContain('U+0000');
   });
 
+  it('refuses JSON nested deeper than jsonb takes with 400, never 500', async () => {
+    const deep = `${'['.repeat(100)}"a"${']'.repeat(100)}`;
+    const res = await asUser({
+      method: 'POST',
+      url: '/api/tasks',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"agentId":"echo-env","input":{"prompt":"hi"},"metadata":{"x":${deep}}}`,
+    });
+    expectEnvelope(res, 400, 'VALIDATION_ERROR');
+    expect(res.json().error.message).toContain('nested deeper');
+  });
+
   it('refuses U+0000 in a query string or a path parameter with 400', async () => {
     expectEnvelope(await asUser('/api/agents?q=a%00b'), 400, 'VALIDATION_ERROR');
     expectEnvelope(await asUser('/api/agents/a%00b'), 400, 'VALIDATION_ERROR');

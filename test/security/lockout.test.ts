@@ -133,5 +133,5 @@ describe.each(dbTargets)('migration 021 on existing users differing only by case
     } finally {
       await database.drop();
     }
-  });
+  }, 180_000);
 });

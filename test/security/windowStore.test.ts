@@ -46,6 +46,17 @@ describe('sliding-window stores', () => {
     }
   });
 
+  it('tell whether a member was added within a window', async () => {
+    for (const [name, store] of await makeStores()) {
+      expect(await store.has('w:has', '10.0.0.1', 60_000), name).toBe(false);
+      await store.hit('w:has', 60_000, 0, '10.0.0.1');
+      expect(await store.has('w:has', '10.0.0.1', 60_000), name).toBe(true);
+      expect(await store.has('w:has', '10.0.0.2', 60_000), name).toBe(false);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(await store.has('w:has', '10.0.0.1', 10), name).toBe(false);
+    }
+  });
+
   it('count distinct members once each', async () => {
     for (const [name, store] of await makeStores()) {
       for (const m of ['a', 'b', 'a', 'a', 'c']) await store.hit('w:distinct', 60_000, 0, m);
