@@ -5,6 +5,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { traceModelCall } from '../../telemetry/spans.js';
+import { ProviderConfigError } from './errors.js';
 import { taskMessages } from './input.js';
 import type { Provider, ProviderContext, ProviderResult, TaskInput, ToolCallRecord, Usage } from './types.js';
 
@@ -39,6 +40,14 @@ export class OpenAIProvider implements Provider {
     const { agent, signal, tools } = ctx;
     // Order: the agent's own config, then the key resolved for it (vault), then the environment.
     const apiKey = configString(agent.config, 'apiKey') ?? ctx.apiKey ?? this.defaults.apiKey;
+    // Without a key the SDK would only fail after its connection attempts, with an error that
+    // names nothing to fix; local servers (Ollama…) that need none say so with `keyless`.
+    if (!apiKey && agent.config.keyless !== true) {
+      throw new ProviderConfigError(
+        `No OpenAI API key for agent ${agent.agentId}: set OPENAI_API_KEY, or store the key as the ` +
+          `secret named by the agent's modelKey "${agent.modelKey}", or set config.keyless: true for a server that needs none`,
+      );
+    }
     const baseURL = configString(agent.config, 'baseUrl') ?? this.defaults.baseUrl;
     const client = new OpenAI({ apiKey: apiKey ?? 'not-needed', baseURL, maxRetries: 0 });
 

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import { traceTaskRun, traceTools } from '../../telemetry/spans.js';
 import type { EventBus } from '../eventBus.js';
+import { isRetryable } from '../providers/errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderResult, TaskInput, ToolInvoker } from '../providers/types.js';
 import { type AbortReason, abortable, failureMessage, isAbort, TaskAbort } from './abort.js';
@@ -325,6 +326,7 @@ export class TaskWorker {
         timedOut ? 'timeout' : 'failure',
         { executionId, tokensUsed: null, executionTimeMs },
         delayMs,
+        isRetryable(failure),
       );
       if (row?.status === 'pending') this.wakeAfter(delayMs);
     }
