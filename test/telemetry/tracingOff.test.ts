@@ -1,7 +1,16 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceModelCall, traceTaskSubmit, traceTools } from '../../src/telemetry/spans.js';
 import { currentTraceparent, inSpan, tracingEnabled } from '../../src/telemetry/tracing.js';
+import { BSM } from '../helpers/processes.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
+
+const run = promisify(execFile);
 
 /** Without OTEL_EXPORTER_OTLP_ENDPOINT tracing is off: no SDK, no spans, nothing stored. */
 describe('tracing off', () => {
@@ -36,4 +45,43 @@ describe('tracing off', () => {
     );
     expect(rows[0].traceparent).toBeNull();
   });
+});
+
+/**
+ * "No SDK loaded": a `bsm` command run with a module hook that refuses to resolve any
+ * OpenTelemetry SDK or exporter package. Without the endpoint it works; with it (the control)
+ * the same command trips the hook, so the hook does see the SDK when it is loaded.
+ */
+describe('the OpenTelemetry SDK', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bsm-otel-hook-'));
+  writeFileSync(
+    path.join(dir, 'hooks.mjs'),
+    `export async function resolve(specifier, context, next) {
+  if (/^@opentelemetry\\/(sdk-|exporter-)/.test(specifier)) throw new Error('SDK loaded: ' + specifier);
+  return next(specifier, context);
+}`,
+  );
+  writeFileSync(
+    path.join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);`,
+  );
+  const bsm = (env: Record<string, string>) =>
+    run(
+      process.execPath,
+      ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, BSM, 'agent', 'list', '--json'],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          LOG_LEVEL: 'warn',
+          BSM_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bsm-data-')),
+          ...env,
+        },
+      },
+    );
+
+  it('is never loaded when OTEL_EXPORTER_OTLP_ENDPOINT is unset', async () => {
+    const { stdout } = await bsm({});
+    expect(JSON.parse(stdout)).toMatchObject({ items: [] });
+    await expect(bsm({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' })).rejects.toThrow(/SDK loaded/);
+  }, 120_000);
 });

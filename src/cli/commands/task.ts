@@ -3,6 +3,7 @@ import { type Page, TASK_STATUSES, type Task, TERMINAL_TASK_STATUSES } from '../
 import type { System } from '../../system.js';
 import { type ApiClient, query } from '../apiClient.js';
 import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { ProgressLine } from '../progress.js';
 import { followTaskLocal, followTaskRemote } from '../taskStream.js';
 
 function line(t: Task): string {
@@ -22,29 +23,35 @@ function human(t: Task): string {
  */
 async function waitWithProgress(s: System, taskId: string, seconds: number, quiet: boolean): Promise<Task> {
   if (s.db.driver === 'pglite') await s.queue.start();
-  return s.queue.waitForTask(taskId, seconds * 1000, (t) => {
-    if (!quiet)
-      process.stderr.write(`${t.taskId}: ${t.status}${t.retryCount ? ` (retry ${t.retryCount})` : ''}\n`);
-  });
+  const progress = new ProgressLine(process.stderr, quiet);
+  try {
+    return await s.queue.waitForTask(taskId, seconds * 1000, (t) => progress.update(t));
+  } finally {
+    progress.done();
+  }
 }
 
 const TERMINAL = new Set<string>(TERMINAL_TASK_STATUSES);
 
 /**
- * `--url`: follows a task through the server, long-polling `GET /api/tasks/:taskId?wait=` (at most
- * 60 s a call) and printing each change of state to stderr, as the local path does.
+ * `--url`: follows a task through the server, long-polling `GET /api/tasks/:taskId?wait=` in
+ * slices of at most 2 s (so a retry and its reason show while it waits), with the same progress
+ * line as the local path.
  */
 async function waitRemote(api: ApiClient, taskId: string, seconds: number, quiet: boolean): Promise<Task> {
   const deadline = Date.now() + seconds * 1000;
-  let last = '';
-  for (;;) {
-    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-    const t = await api.get<Task>(
-      `/api/tasks/${encodeURIComponent(taskId)}${query({ wait: Math.min(left, 60) })}`,
-    );
-    if (!quiet && t.status !== last) process.stderr.write(`${t.taskId}: ${t.status}\n`);
-    last = t.status;
-    if (TERMINAL.has(t.status) || Date.now() >= deadline) return t;
+  const progress = new ProgressLine(process.stderr, quiet);
+  try {
+    for (;;) {
+      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+      const t = await api.get<Task>(
+        `/api/tasks/${encodeURIComponent(taskId)}${query({ wait: Math.min(left, 2) })}`,
+      );
+      progress.update(t);
+      if (TERMINAL.has(t.status) || Date.now() >= deadline) return t;
+    }
+  } finally {
+    progress.done();
   }
 }
 

@@ -10,6 +10,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { traceModelCall } from '../../telemetry/spans.js';
+import { ProviderConfigError } from './errors.js';
 import { taskMessages } from './input.js';
 import { toOpenAIMessage } from './openaiMessages.js';
 import { streamCompletion } from './openaiStream.js';
@@ -57,6 +58,14 @@ export class OpenAIProvider implements Provider {
     // The key resolved for the agent (vault, `modelKey`), then the environment. Never the agent's
     // config: secret-named config keys are refused and redacted (SPEC §10).
     const apiKey = ctx.apiKey ?? this.defaults.apiKey;
+    // Without a key the SDK would only fail after its connection attempts, with an error that
+    // names nothing to fix; local servers (Ollama…) that need none say so with `keyless`.
+    if (!apiKey && agent.config.keyless !== true) {
+      throw new ProviderConfigError(
+        `No OpenAI API key for agent ${agent.agentId}: set OPENAI_API_KEY, or store the key as the ` +
+          `secret named by the agent's modelKey "${agent.modelKey}", or set config.keyless: true for a server that needs none`,
+      );
+    }
     const baseURL = configString(agent.config, 'baseUrl') ?? this.defaults.baseUrl;
     const client = new OpenAI({ apiKey: apiKey ?? 'not-needed', baseURL, maxRetries: 0 });
 

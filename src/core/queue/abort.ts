@@ -30,7 +30,3 @@ export function failureMessage(failure: unknown, timeoutSeconds: number): string
   if (failure instanceof TaskAbort) return 'cancelled';
   return failure instanceof Error ? failure.message : String(failure);
 }
-
-/** Whether another attempt could succeed: false for errors that say so (`retryable = false`, e.g. a spent budget). */
-export const retryable = (failure: unknown): boolean =>
-  !(failure instanceof Error && (failure as Error & { retryable?: boolean }).retryable === false);

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import { type TaskRow, toTask } from '../../repositories/tasks.js';
 import { traceTaskRun, traceTools } from '../../telemetry/spans.js';
 import type { EventBus } from '../eventBus.js';
+import { isRetryable } from '../providers/errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import {
   type Conversation,
@@ -22,7 +23,7 @@ import {
   TaskWaiting,
   type ToolInvoker,
 } from '../providers/types.js';
-import { type AbortReason, abortable, failureMessage, isAbort, retryable, TaskAbort } from './abort.js';
+import { type AbortReason, abortable, failureMessage, isAbort, TaskAbort } from './abort.js';
 import { AgentSlots } from './agentSlots.js';
 import type { BackoffPolicy } from './backoff.js';
 import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
@@ -377,7 +378,7 @@ export class TaskWorker {
     } else {
       const timedOut = isAbort(failure, 'timeout');
       const message = failureMessage(failure, task.timeoutSeconds);
-      const delayMs = retryable(failure) ? this.options.backoff.delayMs(task.retryCount + 1) : null;
+      const delayMs = this.options.backoff.delayMs(task.retryCount + 1);
       row = await failTask(
         db,
         task.id,
@@ -386,8 +387,9 @@ export class TaskWorker {
         timedOut ? 'timeout' : 'failure',
         { executionId, tokensUsed: null, executionTimeMs },
         delayMs,
+        isRetryable(failure),
       );
-      if (row?.status === 'pending') this.wakeAfter(delayMs ?? 0);
+      if (row?.status === 'pending') this.wakeAfter(delayMs);
     }
     if (!row) {
       logger.warn({ taskId: task.taskId }, 'task no longer leased to this node; outcome discarded');

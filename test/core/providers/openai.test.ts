@@ -14,6 +14,7 @@ const ctx = (config: Record<string, unknown>, tools?: ToolInvoker): ProviderCont
   task: {} as Task,
   signal: new AbortController().signal,
   logger: quietLogger,
+  apiKey: 'test-key',
   tools,
 });
 
@@ -151,5 +152,57 @@ describe.each(dbTargets)('openai provider through the queue on %s', (target) => 
     const [execution] = await t.system.queue.executions(done.taskId);
     expect(execution.status).toBe('timeout');
     expect(execution.executionTimeMs).toBeLessThan(4_000);
+  });
+});
+
+describe.each(dbTargets)('an openai agent without a key on %s', (target) => {
+  let t: TestSystem;
+  let server: Awaited<ReturnType<typeof startChatServer>>;
+  beforeAll(async () => {
+    server = await startChatServer(() => ({ content: 'local answer' }));
+    // No OPENAI_API_KEY, no vault secret, no key in the agent.
+    t = await createTestSystem(target, { BSM_POLL_INTERVAL_MS: '50' });
+    await t.system.agents.create({
+      agentId: 'no-key',
+      name: 'N',
+      role: 'r',
+      modelProvider: 'openai',
+      modelKey: 'team-openai',
+      config: { baseUrl: server.url },
+    });
+    await t.system.agents.create({
+      agentId: 'ollama',
+      name: 'O',
+      role: 'r',
+      modelProvider: 'openai',
+      config: { baseUrl: server.url, keyless: true },
+    });
+    await t.system.queue.start();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await server?.close();
+  });
+
+  it('fails at once, not retried, naming OPENAI_API_KEY and the modelKey, without calling the model', async () => {
+    const started = Date.now();
+    const { task } = await t.system.queue.submit({
+      agentId: 'no-key',
+      input: { prompt: 'hi' },
+      maxRetries: 3,
+    });
+    const done = await t.system.queue.waitForTask(task.taskId, 15_000);
+    expect(done).toMatchObject({ status: 'failed', retryCount: 0 });
+    expect(done.error).toContain('OPENAI_API_KEY');
+    expect(done.error).toContain('"team-openai"');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await t.system.queue.executions(task.taskId)).toHaveLength(1);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('runs an agent marked keyless (a local server) without any key', async () => {
+    const { task } = await t.system.queue.submit({ agentId: 'ollama', input: { prompt: 'hi' } });
+    const done = await t.system.queue.waitForTask(task.taskId, 15_000);
+    expect(done).toMatchObject({ status: 'completed', output: { text: 'local answer' } });
   });
 });
