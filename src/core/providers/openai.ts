@@ -106,6 +106,7 @@ export class OpenAIProvider implements Provider {
         name: c.function.name,
         arguments: parseArguments(c.function.arguments),
       }));
+      await ctx.saveTurn?.({ messages, toolCalls, usage, step, turn: requested });
       const turn = await runTurn(requested, tools, signal, step);
       if (isWaiting(turn)) throw new TaskWaiting({ messages, toolCalls, usage, step, turn });
       answer(turn);
