@@ -5,7 +5,7 @@
 import type { Queryable } from '../db/index.js';
 import type { Page, PageRequest } from '../domain.js';
 import { notFound } from '../errors.js';
-import { isUuid, selectPage, Where } from './sql.js';
+import { isUuid, pageBounds, selectPage, Where } from './sql.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 export type ApprovalKind = 'tool_call' | 'workflow_step';
@@ -173,12 +173,14 @@ export class ApprovalRepository {
     return this.find(approvalId);
   }
 
-  list(filters: ApprovalFilters = {}): Promise<Page<ApprovalRecord>> {
+  async list(filters: ApprovalFilters = {}): Promise<Page<ApprovalRecord>> {
+    // A malformed run id matches nothing (and never reaches a uuid cast).
+    if (filters.runId !== undefined && !isUuid(filters.runId))
+      return { items: [], total: 0, ...pageBounds(filters) };
     const where = new Where()
       .add('status = ?', filters.status)
       .add('task_handle = ?', filters.taskId)
-      // A malformed run id matches nothing (and never reaches a uuid cast).
-      .add('run_id::text = ?', filters.runId)
+      .add('run_id = ?', filters.runId)
       .add('requested_by = ?', filters.requestedBy);
     return selectPage(this.db, VIEW, where, 'created_at DESC, id', filters, toApproval);
   }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '../helpers/db.js';
-import { type Harness, lastUserText, startHarness } from './harness.js';
+import { type Harness, lastUserText, startHarness, type TaskJson } from './harness.js';
 
 const usage = { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 };
 
@@ -30,8 +30,25 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
       modelName: 'test-model',
       config: { baseUrl: h.chat.url, apiKey: 'test' },
     });
+    await h.createAgent({
+      agentId: 'flaky',
+      name: 'Flaky',
+      role: 'You tell the time.',
+      modelProvider: 'openai',
+      modelName: 'flaky-model',
+      actions: ['time.now'],
+      config: { baseUrl: h.chat.url, apiKey: 'test' },
+    });
+    let flakyFailures = 0;
     // Step one asks for a tool; step two answers with what the tool said.
     h.answer((body) => {
+      if (
+        body.model === 'flaky-model' &&
+        body.messages.some((m) => m.role === 'tool') &&
+        flakyFailures++ === 0
+      ) {
+        return { status: 500, content: 'model server hiccup' };
+      }
       const tool = body.messages.find((m) => m.role === 'tool');
       if (tool) return { content: `model saw: ${tool.content}`, usage };
       if (lastUserText(body) === 'fetch something') {
@@ -117,5 +134,24 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
         details: expect.objectContaining({ tool: 'time.now', taskId: done.taskId, reason: refusal }),
       }),
     );
+  });
+
+  it('retries a failed attempt from its saved turn: the model is not asked the finished turn again', async () => {
+    h.chat.requests.length = 0;
+    const res = await h.t.inject({
+      method: 'POST',
+      url: '/api/tasks',
+      payload: { agentId: 'flaky', input: { prompt: 'what time is it?' }, maxRetries: 2 },
+    });
+    const done = (await h.t.inject(`/api/tasks/${res.json().taskId}?wait=20`)).json() as TaskJson;
+    expect(done.status).toBe('completed');
+    expect(done.output.text).toMatch(/^model saw: \{"iso":/);
+    const executions = (await h.t.inject(`/api/tasks/${done.taskId}/executions`)).json();
+    expect(executions.items.map((e: { status: string }) => e.status)).toEqual(['failure', 'success']);
+    // Turn one (no tool answer yet) was asked once; turn two twice (failed, then answered).
+    const turns = h.chat.requests.filter((r) => r.model === 'flaky-model');
+    expect(turns.filter((r) => !r.messages.some((m) => m.role === 'tool'))).toHaveLength(1);
+    expect(turns).toHaveLength(3);
+    expect(done.output.toolCalls).toEqual([expect.objectContaining({ name: 'time.now', arguments: {} })]);
   });
 });

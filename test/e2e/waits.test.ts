@@ -154,7 +154,7 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
       'helped with pair-x second',
     ]);
     expect(done.output.text).toMatch(/^boss got 2: .*pair-x first.* \| .*pair-x second/);
-  });
+  }, 90_000);
 
   it('cancels a waiting parent with its unfinished child', async () => {
     holdChildren = true;
@@ -176,7 +176,7 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
     expect(ended.status).toBe('cancelled');
     holdChildren = false;
     for (const release of held.splice(0)) release();
-  });
+  }, 90_000);
 
   it('counts only running time against timeoutSeconds, never the wait', async () => {
     holdChildren = true;
@@ -206,5 +206,5 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
       expect.arrayContaining(['task:started', 'task:waiting', 'task:resumed', 'task:completed']),
     );
     expect(events.indexOf('task:waiting')).toBeLessThan(events.indexOf('task:resumed'));
-  });
+  }, 90_000);
 });

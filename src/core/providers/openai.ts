@@ -136,6 +136,7 @@ export class OpenAIProvider implements Provider {
         name: c.function.name,
         arguments: parseArguments(c.function.arguments),
       }));
+      await ctx.saveTurn?.({ messages, toolCalls, usage, step, turn: requested });
       const turn = await runTurn(requested, tools, signal, step, ctx.stream);
       if (isWaiting(turn)) throw new TaskWaiting({ messages, toolCalls, usage, step, turn });
       answer(turn);

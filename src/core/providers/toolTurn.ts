@@ -30,7 +30,8 @@ export async function runTurn(
     try {
       const result = await tools.invoke(call.name, call.arguments, signal, { key: `${step}:${index}` });
       if (result instanceof Deferred) entry.wait = result.wait;
-      else entry.result = result;
+      // Never undefined once run: a saved turn tells calls that ran from calls that did not.
+      else entry.result = result ?? null;
     } catch (error) {
       signal.throwIfAborted();
       entry.error = error instanceof Error ? error.message : String(error);

@@ -145,6 +145,11 @@ export interface ProviderContext {
   stream?: StreamSink;
   /** A resumed task's conversation, its last turn's calls all answered: continue from here. */
   resume?: Conversation;
+  /**
+   * Keeps a model turn's answer before its tool calls run: a task taken back after a crash (or
+   * retried after a failure) continues from it instead of asking the model that turn again.
+   */
+  saveTurn?(conversation: Conversation): Promise<void>;
 }
 
 export interface Provider {

@@ -50,10 +50,15 @@ export function approvalOutcome(a: ApprovalRecord): { run: boolean; args: unknow
   return { run: false, args: a.args };
 }
 
+const notRun = (call: TurnCall) =>
+  call.wait === undefined && call.result === undefined && call.error === undefined && !call.status;
+
 /**
- * Answers every deferred call of the last turn. A call whose child or decision is still open (or
- * an approved call that itself defers, e.g. an approved delegation) keeps its wait, and the task
- * waits again: `TaskWaiting` with the updated conversation.
+ * Answers every open call of the last turn: a deferred one from its child or decision, one that
+ * never ran (the turn was saved, then the worker died or the attempt failed) by running it now
+ * under the same key — a delegation or approval request finds what it started. A call whose
+ * child or decision is still open (or an approved call that itself defers, e.g. an approved
+ * delegation) keeps its wait, and the task waits again: `TaskWaiting` with the updated conversation.
  */
 export async function answerDeferredCalls(
   conversation: Conversation,
@@ -62,8 +67,9 @@ export async function answerDeferredCalls(
   signal: AbortSignal,
 ): Promise<Conversation> {
   for (const [index, call] of conversation.turn.entries()) {
-    if (!call.wait) continue;
-    await answer(call, sources, tools, signal, `${conversation.step}:${index}`);
+    const key = `${conversation.step}:${index}`;
+    if (call.wait) await answer(call, sources, tools, signal, key);
+    else if (notRun(call)) await run(call, call.arguments, tools, signal, key, false);
   }
   if (conversation.turn.some((c) => c.wait)) throw new TaskWaiting(conversation);
   return conversation;
@@ -94,14 +100,25 @@ async function answer(
     return;
   }
   call.arguments = outcome.args;
+  await run(call, outcome.args, tools, signal, key, true);
+}
+
+async function run(
+  call: TurnCall,
+  args: unknown,
+  tools: ToolInvoker | undefined,
+  signal: AbortSignal,
+  key: string,
+  approved: boolean,
+): Promise<void> {
   if (!tools) {
     call.error = `Action ${call.name} is not available`;
     return;
   }
   try {
-    const result = await tools.invoke(call.name, outcome.args, signal, { key, approved: true });
+    const result = await tools.invoke(call.name, args, signal, { key, approved });
     if (result instanceof Deferred) call.wait = result.wait;
-    else call.result = result;
+    else call.result = result ?? null;
   } catch (error) {
     signal.throwIfAborted();
     call.error = error instanceof Error ? error.message : String(error);

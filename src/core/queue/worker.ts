@@ -38,6 +38,7 @@ import { failTask } from './sql/failTask.js';
 import { parkTask } from './sql/parkTask.js';
 import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
 import { releaseTasks } from './sql/releaseTasks.js';
+import { saveCheckpoint } from './sql/saveCheckpoint.js';
 
 export interface WorkerOptions {
   nodeId: string;
@@ -327,6 +328,12 @@ export class TaskWorker {
           tools,
           stream,
           resume,
+          saveTurn: (conversation) =>
+            saveCheckpoint(this.deps.db, task.id, this.options.nodeId, {
+              conversation,
+              elapsedMs: used + Math.round(performance.now() - entry.startedAt),
+              attempt: task.retryCount,
+            } satisfies Checkpoint),
         }),
         controller.signal,
       );
