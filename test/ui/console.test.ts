@@ -252,12 +252,13 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await shot('workflow-run');
   });
 
-  it('offers the approvals, schedules and usage pages exactly when this server answers their routes', async () => {
+  it('offers the approvals, threads, schedules and usage pages exactly when this server answers their routes', async () => {
     await page.goto(`${base}/ui/`);
     await heading('Overview').waitFor();
     await nav('Secrets').waitFor();
     for (const [name, url] of [
       ['Approvals', '/api/approvals?limit=1'],
+      ['Threads', '/api/threads?limit=1'],
       ['Schedules', '/api/schedules?limit=1'],
       ['Usage and cost', '/api/usage?groupBy=agent'],
     ]) {

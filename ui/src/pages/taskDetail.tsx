@@ -21,7 +21,7 @@ interface ToolCall {
  * while the task is unfinished. A server without that route answers 404 and EventSource gives
  * up: nothing shows, the output appears when the task completes.
  */
-function useTokenStream(taskId: string, active: boolean): string {
+export function useTokenStream(taskId: string, active: boolean): string {
   const [text, setText] = useState('');
   useEffect(() => {
     if (!active) return;
