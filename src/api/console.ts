@@ -96,10 +96,15 @@ export const consoleRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, o
     '/ui/*',
     { config: { access: 'public' }, schema: hidden },
     (request, reply) => {
-      const file = files.get(request.params['*']);
-      if (!file || request.params['*'] === 'index.html') return page(reply);
+      const name = request.params['*'];
+      const file = files.get(name);
+      // A missing asset is a 404 (a stale page asking for an old bundle), never the app's page.
+      if (!file && name.startsWith('assets/')) {
+        return reply.status(404).send(errorBody('NOT_FOUND', 'No such console file'));
+      }
+      if (!file || name === 'index.html') return page(reply);
       // Built assets carry a content hash in their name: they never change under that name.
-      const immutable = request.params['*'].startsWith('assets/');
+      const immutable = name.startsWith('assets/');
       return reply
         .header('content-security-policy', CONSOLE_CSP)
         .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')

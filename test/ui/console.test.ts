@@ -34,7 +34,8 @@ if (!ready) {
 const SHOTS = process.env.BSM_SCREENSHOTS ? path.resolve('docs/console') : undefined;
 const AXE = readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
 
-describe.skipIf(!ready)('web console in Chromium', () => {
+// A real browser on a loaded machine: generous bounds (never timing assertions).
+describe.skipIf(!ready)('web console in Chromium', { timeout: 120_000 }, () => {
   let t: TestSystem;
   let base: string;
   let admin: TestCaller;
@@ -185,7 +186,7 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await page.getByTestId('task-status').getByText('pending').waitFor();
     const loads = documentLoads;
     await t.system.queue.start();
-    await page.getByTestId('task-status').getByText('completed').waitFor({ timeout: 20_000 });
+    await page.getByTestId('task-status').getByText('completed').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('task-output').textContent()).toBe('hello from the browser');
     expect(documentLoads).toBe(loads);
     await axe('task detail');
@@ -198,7 +199,7 @@ describe.skipIf(!ready)('web console in Chromium', () => {
       input: { prompt: 'again' },
       createdBy: admin.user.id,
     });
-    await t.system.queue.waitForTask(task.taskId, 10_000);
+    await t.system.queue.waitForTask(task.taskId, 30_000);
     await t.system.db.query(`UPDATE tasks SET status = 'failed', error = 'boom' WHERE task_id = $1`, [
       task.taskId,
     ]);
@@ -206,7 +207,7 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await page.locator(`tr[data-task="${task.taskId}"]`).waitFor();
     await page.getByRole('button', { name: 'Retry all failed matching' }).click();
     await page.getByRole('status').getByText('1 task put back in the queue.').waitFor();
-    expect(await t.system.queue.waitForTask(task.taskId, 10_000)).toMatchObject({ status: 'completed' });
+    expect(await t.system.queue.waitForTask(task.taskId, 30_000)).toMatchObject({ status: 'completed' });
     await page.goto(`${base}/ui/tasks`);
     await heading('Tasks').waitFor();
     await axe('tasks');
@@ -241,7 +242,7 @@ describe.skipIf(!ready)('web console in Chromium', () => {
       .waitFor();
     await shot('workflow');
     await page.getByRole('button', { name: 'Start run' }).click();
-    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 20_000 });
+    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 60_000 });
     await page.getByRole('img', { name: /write after research and outline \(completed\)/ }).waitFor();
     const runId = page.url().split('/ui/runs/')[1];
     await page.getByRole('link', { name: 'brief' }).click();
@@ -252,12 +253,13 @@ describe.skipIf(!ready)('web console in Chromium', () => {
     await shot('workflow-run');
   });
 
-  it('offers the approvals, schedules and usage pages exactly when this server answers their routes', async () => {
+  it('offers the approvals, threads, schedules and usage pages exactly when this server answers their routes', async () => {
     await page.goto(`${base}/ui/`);
     await heading('Overview').waitFor();
     await nav('Secrets').waitFor();
     for (const [name, url] of [
       ['Approvals', '/api/approvals?limit=1'],
+      ['Threads', '/api/threads?limit=1'],
       ['Schedules', '/api/schedules?limit=1'],
       ['Usage and cost', '/api/usage?groupBy=agent'],
     ]) {
@@ -325,7 +327,7 @@ describe.skipIf(!ready)('web console in Chromium', () => {
       input: { prompt: 'v' },
       createdBy: viewer.user.id,
     });
-    await t.system.queue.waitForTask(task.taskId, 10_000);
+    await t.system.queue.waitForTask(task.taskId, 30_000);
     await page.goto(`${base}/ui/tasks/${task.taskId}`);
     await page.getByTestId('task-status').getByText('completed').waitFor();
     for (const name of ['Cancel task', 'Retry task'])

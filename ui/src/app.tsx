@@ -13,6 +13,7 @@ import { SecretsPage } from './pages/secrets';
 import { SecurityPage } from './pages/security';
 import { TaskDetailPage } from './pages/taskDetail';
 import { TasksPage } from './pages/tasks';
+import { ThreadPage, ThreadsPage } from './pages/threads';
 import { UsagePage } from './pages/usage';
 import { UsersPage } from './pages/users';
 import { RunPage, WorkflowDetailPage, WorkflowsPage } from './pages/workflows';
@@ -39,6 +40,8 @@ const ROUTES: Route[] = [
   { path: '/workflows/:workflowId', render: (p) => <WorkflowDetailPage workflowId={p.workflowId} /> },
   { path: '/runs/:runId', render: (p) => <RunPage runId={p.runId} /> },
   { path: '/approvals', nav: 'Approvals', feature: 'approvals', render: () => <ApprovalsPage /> },
+  { path: '/threads', nav: 'Threads', feature: 'threads', render: () => <ThreadsPage /> },
+  { path: '/threads/:threadId', render: (p) => <ThreadPage threadId={p.threadId} /> },
   { path: '/schedules', nav: 'Schedules', feature: 'schedules', render: () => <SchedulesPage /> },
   { path: '/usage', nav: 'Usage and cost', feature: 'usage', render: () => <UsagePage /> },
   { path: '/audit', nav: 'Audit log', permission: 'audit:view', render: () => <AuditPage /> },

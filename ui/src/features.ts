@@ -8,6 +8,7 @@ import { get } from './api';
 
 export const OPTIONAL_FEATURES = {
   approvals: '/api/approvals?limit=1',
+  threads: '/api/threads?limit=1',
   schedules: '/api/schedules?limit=1',
   usage: '/api/usage?groupBy=agent',
 } as const;

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import { type Execution, type Page, post, type Task } from '../api';
 import { Empty, ErrorNote, Json, Link, PageHeader, Section, Status, When } from '../components';
 import { useAction, useResource } from '../hooks';
@@ -13,6 +14,39 @@ interface ToolCall {
   result?: unknown;
   error?: string | null;
   [key: string]: unknown;
+}
+
+/**
+ * The answer as it is written (SPEC §12 `GET /api/tasks/:taskId/stream`, `task:delta` events),
+ * while the task is unfinished. A server without that route answers 404 and EventSource gives
+ * up: nothing shows, the output appears when the task completes.
+ */
+export function useTokenStream(taskId: string, active: boolean): string {
+  const [text, setText] = useState('');
+  useEffect(() => {
+    if (!active) return;
+    const source = new EventSource(`/api/tasks/${encodeURIComponent(taskId)}/stream`);
+    let sofar = '';
+    const read = (message: Event) => {
+      try {
+        const data = JSON.parse((message as MessageEvent<string>).data);
+        return (data.payload ?? data) as { text?: string };
+      } catch {
+        return {};
+      }
+    };
+    source.addEventListener('task:delta', (m) => {
+      sofar += read(m).text ?? '';
+      setText(sofar);
+    });
+    // A new attempt writes its answer from the start.
+    source.addEventListener('task:retry', () => {
+      sofar = '';
+      setText('');
+    });
+    return () => source.close();
+  }, [taskId, active]);
+  return text;
 }
 
 export function TaskDetailPage({ taskId }: { taskId: string }) {
@@ -38,6 +72,7 @@ export function TaskDetailPage({ taskId }: { taskId: string }) {
     await post(`${path}/retry`);
     task.reload();
   });
+  const streaming = useTokenStream(taskId, t?.status === 'pending' || t?.status === 'running');
   const output = t?.output as { text?: string; toolCalls?: ToolCall[]; usage?: unknown } | null | undefined;
   const agent = t ? agents.of(t) : undefined;
 
@@ -109,6 +144,13 @@ export function TaskDetailPage({ taskId }: { taskId: string }) {
               )}
             </dl>
           </Section>
+          {streaming && (t.status === 'pending' || t.status === 'running') && (
+            <Section title="Live answer">
+              <pre class="prose" aria-live="polite">
+                {streaming}
+              </pre>
+            </Section>
+          )}
           <div class="two">
             <Section title="Input">
               <Json label="Task input" value={t.input} />
