@@ -265,7 +265,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     });
     const metrics = new MetricsRegistry();
     metrics.register('events', () => events.metrics());
-    metrics.register('eventLog', () => eventLog.metrics());
+    metrics.register('event_log', () => eventLog.metrics());
     metrics.register('audit', () => audit.metrics());
     metrics.register('agents', () => agents.metrics());
     metrics.register('cache', () => cache.metrics());
