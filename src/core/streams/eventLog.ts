@@ -70,6 +70,8 @@ export class EventLog {
   private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>) | undefined;
   private started = false;
+  /** Set when the log's tables are missing (`bsm migrate` opens the database before migrating). */
+  private disabled = false;
   appended = 0;
   batches = 0;
 
@@ -82,8 +84,15 @@ export class EventLog {
 
   async start(): Promise<void> {
     if (this.started) return;
+    try {
+      this.position = (await eventLogBounds(this.db)).last;
+    } catch (err) {
+      this.disabled = true;
+      this.pending = [];
+      this.logger.warn({ err: (err as Error).message }, 'event log unavailable (database not migrated?)');
+      return;
+    }
     this.started = true;
-    this.position = (await eventLogBounds(this.db)).last;
     this.unlisten = await this.db.listen(EVENT_LOG_CHANNEL, () => this.wake());
     const poll = setInterval(() => {
       if (this.listeners.size) this.wake();
@@ -106,6 +115,7 @@ export class EventLog {
 
   /** Queues an event for the log (written in the next batch). */
   append(event: Omit<EventToAppend, 'nodeId' | 'at'> & { at?: string }): void {
+    if (this.disabled) return;
     this.pending.push({ ...event, nodeId: this.nodeId, at: event.at ?? new Date().toISOString() });
     if (!this.writing) this.writing = this.writeAll();
   }
