@@ -26,6 +26,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+// BENCH_KINDS=submit (or read): one of the two, e.g. for a profile of that path alone.
+const KINDS = (process.env.BENCH_KINDS ?? 'submit,read').split(',');
 const root = path.resolve(import.meta.dirname, '..');
 // BENCH_SERVER_ROOT: run another build's server (e.g. an older commit, for a before/after figure).
 const serverRoot = process.env.BENCH_SERVER_ROOT ?? root;
@@ -213,7 +215,7 @@ try {
   const results = [];
   let activity;
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const [kind, pair] of Object.entries(runs)) {
+    for (const [kind, pair] of Object.entries(runs).filter(([k]) => KINDS.includes(k))) {
       const order = round % 2 ? ['bare', 'ours'] : ['ours', 'bare'];
       const r = {};
       for (const who of order) {
@@ -239,7 +241,7 @@ try {
   );
   await c.end();
 
-  const top = [...activity.counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const top = [...(activity?.counts ?? new Map()).entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
   console.log(
     `\nbench:api — ${CONNECTIONS} connections, ${SECONDS} s per measurement, ${ROUNDS} rounds, ${os.cpus().length} CPUs`,
   );
@@ -249,14 +251,14 @@ try {
       `${String(r.round).padEnd(5)} ${r.kind.padEnd(7)} ${String(r.ours.reqPerSec).padStart(10)} ${String(r.ours.p50ms).padStart(7)} ${String(r.ours.cpuMicrosPerRequest).padStart(11)} | ${String(r.bare.reqPerSec).padStart(10)} ${String(r.bare.p50ms).padStart(7)} ${String(r.bare.cpuMicrosPerRequest).padStart(11)} | ${r.ratio.toFixed(2)}×`,
     );
   }
-  for (const kind of ['submit', 'read']) {
+  for (const kind of KINDS) {
     const ratios = results.filter((r) => r.kind === kind).map((r) => r.ratio);
     console.log(
       `${kind}: ratio min ${Math.min(...ratios).toFixed(2)}× max ${Math.max(...ratios).toFixed(2)}×`,
     );
   }
   console.log(
-    `\npg_stat_activity during our first submit run: ${activity.samples} samples; busy sessions by wait | query:`,
+    `\npg_stat_activity during our first submit run: ${activity?.samples ?? 0} samples; busy sessions by wait | query:`,
   );
   for (const [key, n] of top) console.log(`  ${String(n).padStart(6)}  ${key}`);
   console.log(`\naudit after the run: ${JSON.stringify(verify)}; ${JSON.stringify(rows[0])}`);

@@ -128,12 +128,12 @@ export class AuditChainer {
       const repo = new AuditLogRepository(tx);
       const last = await repo.lastLink();
       const state = await repo.chainState();
-      if (!state) await this.recordCutover(tx, last);
+      const firstRun = !state && (await this.recordCutover(tx, last));
       // The first run also chains rows the first design left outside (before migration 015), of
       // any age; afterwards only rows younger than the grace.
-      const rows = state
-        ? await repo.unchainedSince(new Date(Date.now() - UNCHAINED_GRACE_MS), BATCH)
-        : await repo.unchainedSince(new Date(0), Number.MAX_SAFE_INTEGER);
+      const rows = firstRun
+        ? await repo.unchainedSince(new Date(0), Number.MAX_SAFE_INTEGER)
+        : await repo.unchainedSince(new Date(Date.now() - UNCHAINED_GRACE_MS), BATCH);
       if (!rows.length) {
         if (last?.hash) this.head = { seq: last.seq, hash: last.hash };
         return 0;
@@ -159,7 +159,10 @@ export class AuditChainer {
    * If the head already carries an HMAC, the state row was deleted: recording a cutover now would
    * whitewash rows recomputed with SHA-256, so none is recorded and verify stays strict.
    */
-  private async recordCutover(tx: Queryable, last: { seq: number; hash: string | null } | undefined) {
+  private async recordCutover(
+    tx: Queryable,
+    last: { seq: number; hash: string | null } | undefined,
+  ): Promise<boolean> {
     const repo = new AuditLogRepository(tx);
     const seq = last?.seq ?? 0;
     if (last) {
@@ -169,11 +172,12 @@ export class AuditChainer {
         this.logger.error(
           'audit_chain_state is missing while the chain already carries HMACs: not re-created',
         );
-        return;
+        return false;
       }
     }
     await repo.insertChainState(seq, cutoverMac(seq, this.keys.current));
     this.logger.warn({ sha256UntilSeq: seq }, 'audit chain: rows from here on are hashed with HMAC-SHA256');
+    return true;
   }
 
   /** Reads and logs the head (every minute), so operators can keep it outside the database. */

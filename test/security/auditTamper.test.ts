@@ -115,6 +115,26 @@ describe.each(dbTargets)('audit chain upgraded from the SHA-256 design on %s', (
       // … and so is moving the cutover to cover it.
       await system.db.query('UPDATE audit_chain_state SET sha256_until_seq = 4');
       expect(await system.audit.verify()).toMatchObject({ ok: false, reason: 'cutover_mismatch' });
+      // Deleting the state is no way out: it is not re-created over an HMAC chain, verify turns
+      // strict (the SHA-256 rows fail), and a back-dated unchained row is still not adopted.
+      await system.db.query('UPDATE audit_logs SET details = $1, hash = $2 WHERE seq = 4', [
+        JSON.stringify(row.details),
+        row.hash,
+      ]);
+      await system.db.query('DELETE FROM audit_chain_state');
+      await system.db.query(
+        `INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('slipped.in', 'x', '2024-02-01T00:00:00Z')`,
+      );
+      expect(await system.audit.verify()).toMatchObject({
+        ok: false,
+        firstBrokenSeq: '1',
+        reason: 'hash_mismatch',
+      });
+      const { rows: after } = await system.db.query<{ n: number; unchained: number }>(
+        `SELECT (SELECT count(*) FROM audit_chain_state)::int AS n,
+                (SELECT count(*) FROM audit_logs WHERE seq IS NULL)::int AS unchained`,
+      );
+      expect(after[0]).toEqual({ n: 0, unchained: 1 });
     } finally {
       await system?.close();
       await database.drop().catch(() => undefined);
