@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTypes } from '../../src/api/routes/events.js';
 import type { User } from '../../src/domain.js';
-import { createCaller } from '../helpers/auth.js';
 import { serverRedisUrl } from '../helpers/db.js';
 import { connectSse } from '../helpers/sse.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
