@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { type Config, ConfigError, environmentWithDotenv, loadConfig } from '../config.js';
 import { lockHolder } from '../db/dataDirLock.js';
-import { MigrationError } from '../db/migrate.js';
+import { openDb } from '../db/index.js';
+import { MigrationError, migrate } from '../db/migrate.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createSystem, type System, type SystemOptions } from '../system.js';
@@ -28,6 +29,21 @@ export async function withSystem<T>(
     return await fn(system);
   } finally {
     await system.close();
+  }
+}
+
+/**
+ * `bsm migrate`: only the database, not a System — a System starts components (the audit
+ * chainer, the event log, key fingerprints) that need the very tables a first migration creates.
+ */
+export async function migrateOnly(): Promise<string[]> {
+  const config = cliConfig();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const db = await openDb(config, logger);
+  try {
+    return await migrate(db, logger);
+  } finally {
+    await db.close();
   }
 }
 

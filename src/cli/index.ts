@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { migrate } from '../db/migrate.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerApprovalCommands } from './commands/approval.js';
 import { registerChatCommand } from './commands/chat.js';
@@ -12,7 +11,7 @@ import { registerTaskCommands } from './commands/task.js';
 import { registerUserCommands } from './commands/user.js';
 import { worker } from './commands/worker.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
-import { print, reportAndExit, withSystem } from './context.js';
+import { migrateOnly, print, reportAndExit } from './context.js';
 
 const program = new Command('bsm')
   .description('BSM-AgentOS: control plane for AI agents')
@@ -57,7 +56,7 @@ program
   .option('--json', 'print JSON')
   .action(async (o: { json?: boolean }) => {
     try {
-      const applied = await withSystem((s) => migrate(s.db, s.logger), { migrate: false });
+      const applied = await migrateOnly();
       print({ applied }, Boolean(o.json), () =>
         applied.length ? applied.map((m) => `applied ${m}`).join('\n') : 'database is up to date',
       );

@@ -50,7 +50,7 @@ interface MessageRow {
 const SELECT_THREAD = `
   SELECT th.id, a.agent_id AS agent_handle, th.agent_id AS agent_uuid, th.created_by, th.created_at,
          th.updated_at, th.metadata,
-         EXISTS (SELECT 1 FROM tasks t WHERE t.thread_id = th.id AND t.status IN ('pending', 'running')) AS busy
+         EXISTS (SELECT 1 FROM tasks t WHERE t.thread_id = th.id AND t.status IN ('pending', 'running', 'waiting')) AS busy
   FROM threads th JOIN agents a ON a.id = th.agent_id`;
 
 function toThread(row: ThreadRow): Thread & { agentUuid: string } {
@@ -134,7 +134,7 @@ export class ThreadRepository {
     const { rowCount } = await this.db.query(
       `DELETE FROM threads th
        WHERE th.updated_at < CURRENT_TIMESTAMP - make_interval(days => $1)
-         AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.thread_id = th.id AND t.status IN ('pending', 'running'))`,
+         AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.thread_id = th.id AND t.status IN ('pending', 'running', 'waiting'))`,
       [days],
     );
     return rowCount;

@@ -109,6 +109,10 @@ const ADDED_COLUMNS: Record<string, Array<[string, string, string | null]>> = {
     ['lease_expires_at', 'timestamp without time zone', null],
     ['cancel_requested', 'boolean', 'false'],
     ['parent_task_id', 'uuid', null],
+    // 030_durable_waits.sql
+    ['checkpoint', 'jsonb', null],
+    // 032_threads.sql
+    ['thread_id', 'uuid', null],
     // 036_task_agent_handle.sql
     ['agent_handle', 'character varying(100)', null],
     // 037_task_traceparent.sql

@@ -41,7 +41,7 @@ export class EchoProvider implements Provider {
   readonly needsApiKey = false;
 
   run(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult> {
-    return traceModelCall('echo', ctx.agent.modelName ?? 'echo', () => this.answer(input, ctx), usageOf);
+    return traceModelCall('echo', ctx.agent?.modelName ?? 'echo', () => this.answer(input, ctx), usageOf);
   }
 
   private async answer(input: TaskInput, ctx: ProviderContext): Promise<ProviderResult> {

@@ -11,7 +11,7 @@ export async function lockThread(tx: Queryable, threadId: string): Promise<{ act
   ]);
   if (!rows[0]) return undefined;
   const { rows: counts } = await tx.query<{ n: string }>(
-    `SELECT count(*) AS n FROM tasks WHERE thread_id = $1 AND status IN ('pending', 'running')`,
+    `SELECT count(*) AS n FROM tasks WHERE thread_id = $1 AND status IN ('pending', 'running', 'waiting')`,
     [threadId],
   );
   return { active: Number(counts[0].n) };
@@ -20,7 +20,7 @@ export async function lockThread(tx: Queryable, threadId: string): Promise<{ act
 /** The thread's active tasks (pending, parked or running), oldest first. */
 export async function activeThreadTasks(db: Queryable, threadId: string): Promise<string[]> {
   const { rows } = await db.query<{ task_id: string }>(
-    `SELECT task_id FROM tasks WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at`,
+    `SELECT task_id FROM tasks WHERE thread_id = $1 AND status IN ('pending', 'running', 'waiting') ORDER BY created_at`,
     [threadId],
   );
   return rows.map((r) => r.task_id);

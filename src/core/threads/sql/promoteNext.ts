@@ -15,7 +15,7 @@ export async function promoteNext(tx: Queryable, threadId: string): Promise<Task
          AND NOT EXISTS (
            SELECT 1 FROM tasks a
            WHERE a.thread_id = $1
-             AND (a.status = 'running' OR (a.status = 'pending' AND a.run_at < TIMESTAMP '${PARKED_RUN_AT}'))
+             AND (a.status IN ('running', 'waiting') OR (a.status = 'pending' AND a.run_at < TIMESTAMP '${PARKED_RUN_AT}'))
          )
        ORDER BY (metadata->>'threadTurn')::int, created_at
        LIMIT 1
@@ -36,7 +36,7 @@ export async function stalledThreads(db: Queryable, limit: number): Promise<stri
        AND NOT EXISTS (
          SELECT 1 FROM tasks a
          WHERE a.thread_id = p.thread_id
-           AND (a.status = 'running' OR (a.status = 'pending' AND a.run_at < TIMESTAMP '${PARKED_RUN_AT}'))
+           AND (a.status IN ('running', 'waiting') OR (a.status = 'pending' AND a.run_at < TIMESTAMP '${PARKED_RUN_AT}'))
        )
      LIMIT $1`,
     [limit],
