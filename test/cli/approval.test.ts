@@ -20,7 +20,7 @@ const script: ChatHandler = (body) => {
 };
 
 const agentConfig = (url: string) =>
-  JSON.stringify({ baseUrl: url, apiKey: 'test', approval: { actions: ['time.now'] } });
+  JSON.stringify({ baseUrl: url, keyless: true, approval: { actions: ['time.now'] } });
 
 describe.runIf(cliBuilt)('bsm approval', () => {
   let chat: Awaited<ReturnType<typeof startChatServer>>;

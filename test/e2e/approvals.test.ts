@@ -58,7 +58,7 @@ describe.each(dbTargets)('approvals over HTTP on %s', (target) => {
         modelProvider: 'openai',
         modelName: agentId,
         actions: ['time.now'],
-        config: { baseUrl: h.chat.url, apiKey: 'test', approval },
+        config: { baseUrl: h.chat.url, keyless: true, approval },
       });
     await agent('asker', { actions: ['time.now'] });
     await agent('quick-no', { actions: ['time.now'], timeoutSeconds: 1 });

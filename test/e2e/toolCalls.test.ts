@@ -28,7 +28,7 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
       role: 'You have no tools.',
       modelProvider: 'openai',
       modelName: 'test-model',
-      config: { baseUrl: h.chat.url, apiKey: 'test' },
+      config: { baseUrl: h.chat.url, keyless: true },
     });
     await h.createAgent({
       agentId: 'flaky',
@@ -37,7 +37,7 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
       modelProvider: 'openai',
       modelName: 'flaky-model',
       actions: ['time.now'],
-      config: { baseUrl: h.chat.url, apiKey: 'test' },
+      config: { baseUrl: h.chat.url, keyless: true },
     });
     let flakyFailures = 0;
     // Step one asks for a tool; step two answers with what the tool said.

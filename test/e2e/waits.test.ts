@@ -44,7 +44,7 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
       modelProvider: 'openai',
       modelName: 'boss',
       actions: ['agent.delegate'],
-      config: { baseUrl: h.chat.url, apiKey: 'test' },
+      config: { baseUrl: h.chat.url, keyless: true },
     });
     await h.createAgent({
       agentId: 'helper',
@@ -53,7 +53,7 @@ describe.each(dbTargets)('durable waits on %s', (target) => {
       modelProvider: 'openai',
       modelName: 'helper',
       // One helper at a time on this node: the other slot stays free for whoever else needs it.
-      config: { baseUrl: h.chat.url, apiKey: 'test', maxConcurrency: 1 },
+      config: { baseUrl: h.chat.url, keyless: true, maxConcurrency: 1 },
     });
     await h.createAgent({ agentId: 'echoer', name: 'Echo', role: 'echoes', modelProvider: 'echo' });
     h.answer((body) => {

@@ -32,7 +32,7 @@ describe.runIf(serverDatabaseUrl)('a waiting parent across a worker kill -9', ()
     database = await createServerDatabase();
     chat = await startChatServer((...args) => handler(...args));
     system = await createSystem(testConfig({ DATABASE_URL: database.url }), { logger: quietLogger });
-    const config = { baseUrl: chat.url, apiKey: 'test' };
+    const config = { baseUrl: chat.url, keyless: true };
     await system.agents.create({
       agentId: 'boss',
       name: 'Boss',
