@@ -39,7 +39,7 @@ describe.each(dbTargets)('threads and streamed answers over HTTP on %s', (target
       role: 'You are the talker.',
       modelProvider: 'openai',
       actions: ['time.now'],
-      config: { baseUrl: h.chat.url },
+      config: { baseUrl: h.chat.url, keyless: true },
     });
     // Slow enough to be busy while the next message arrives, and to be read mid-stream.
     await h.createAgent({

@@ -63,7 +63,7 @@ describe.each(dbTargets)('usage, cost and budgets over HTTP on %s', (target) => 
       role: 'answers',
       modelProvider: 'openai',
       modelName: 'priced-model',
-      config: { baseUrl: chat.url, ...config },
+      config: { baseUrl: chat.url, keyless: true, ...config },
     });
     for (const body of [
       agent('priced'),

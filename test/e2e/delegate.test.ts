@@ -23,7 +23,7 @@ describe.each(dbTargets)('agent.delegate end to end on %s', (target) => {
         modelProvider: 'openai',
         modelName: agentId, // tells the chat server which script to follow
         actions: ['agent.delegate'],
-        config: { baseUrl: h.chat.url, ...config },
+        config: { baseUrl: h.chat.url, keyless: true, ...config },
       });
     }
     h.answer((body) => {

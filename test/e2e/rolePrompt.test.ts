@@ -19,11 +19,11 @@ describe.each(dbTargets)('role prompt first on %s', (target) => {
     h = await startHarness(target);
     h.answer(() => ({ content: 'ok' }));
     const agent = { name: 'Reviewer', role: ROLE, modelProvider: 'openai', modelName: 'test-model' };
-    await h.createAgent({ ...agent, agentId: 'reviewer', config: { baseUrl: h.chat.url } });
+    await h.createAgent({ ...agent, agentId: 'reviewer', config: { baseUrl: h.chat.url, keyless: true } });
     await h.createAgent({
       ...agent,
       agentId: 'open-reviewer',
-      config: { baseUrl: h.chat.url, allowSystemMessages: true },
+      config: { baseUrl: h.chat.url, keyless: true, allowSystemMessages: true },
     });
     user = await createCaller(h.t.system, 'user');
   });

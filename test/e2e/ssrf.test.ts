@@ -53,6 +53,7 @@ describe.each(dbTargets)('http.get SSRF guard end to end on %s', (target) => {
       actions: ['http.get'],
       config: {
         baseUrl: h.chat.url,
+        keyless: true,
         // Every host is on the allow-list; only `hop` may be on a private network (it stands in
         // for an allowed intranet host), so the guard's address check is what must refuse.
         allowedHosts: ['127.0.0.1', 'hop.example.test', 'internal.example.test'],

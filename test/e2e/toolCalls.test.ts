@@ -20,7 +20,7 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
       modelProvider: 'openai',
       modelName: 'test-model',
       actions: ['time.now'],
-      config: { baseUrl: h.chat.url },
+      config: { baseUrl: h.chat.url, keyless: true },
     });
     await h.createAgent({
       agentId: 'toolless',

@@ -53,7 +53,7 @@ describe.runIf(serverDatabaseUrl)('a workflow run survives its worker being kill
         name: 'Thinker',
         role: 'r',
         modelProvider: 'openai',
-        config: { baseUrl: chat.url },
+        config: { baseUrl: chat.url, keyless: true },
       },
     ]) {
       expect((await inject({ method: 'POST', url: '/api/agents', payload: agent })).statusCode).toBe(201);

@@ -52,7 +52,7 @@ describe.each(dbTargets)('workflow runs end to end on %s', (target) => {
       name: 'Stuck',
       role: 'r',
       modelProvider: 'openai',
-      config: { baseUrl: h.chat.url },
+      config: { baseUrl: h.chat.url, keyless: true },
     });
     // Holds every request open until the test releases it: a step that stays running.
     h.answer(() => new Promise((resolve) => held.push(() => resolve({ content: 'late' }))));

@@ -40,7 +40,7 @@ describe.runIf(serverDatabaseUrl)('worker processes sharing one PostgreSQL queue
       name: 'Remote',
       role: 'r',
       modelProvider: 'openai',
-      config: { baseUrl: server.url },
+      config: { baseUrl: server.url, keyless: true },
     });
   });
   afterEach(async () => {
