@@ -26,7 +26,12 @@ function recordingSink() {
 }
 
 const ctx = (config: Record<string, unknown>, stream?: StreamSink, tools?: ToolInvoker): ProviderContext => ({
-  agent: { agentId: 'a', role: 'Be brief.', modelName: 'test-model', config: { keyless: true, ...config } } as Agent,
+  agent: {
+    agentId: 'a',
+    role: 'Be brief.',
+    modelName: 'test-model',
+    config: { keyless: true, ...config },
+  } as Agent,
   task: {} as Task,
   signal: new AbortController().signal,
   logger: quietLogger,
