@@ -31,7 +31,7 @@ const ctx = (config: Record<string, unknown>, stream?: StreamSink, tools?: ToolI
     role: 'Be brief.',
     modelName: 'test-model',
     config: { keyless: true, ...config },
-  } as Agent,
+  } as unknown as Agent,
   task: {} as Task,
   signal: new AbortController().signal,
   logger: quietLogger,
