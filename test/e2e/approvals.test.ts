@@ -134,6 +134,8 @@ describe.each(dbTargets)('approvals over HTTP on %s', (target) => {
       expect(done.status).toBe('completed');
       expect(done.output.toolCalls).toEqual([
         {
+          id: 'c1',
+          step: 1,
           name: 'time.now',
           arguments: { timezone: 'UTC' },
           result: expect.objectContaining({ timezone: 'UTC' }),
@@ -189,6 +191,8 @@ describe.each(dbTargets)('approvals over HTTP on %s', (target) => {
       expect(done.output.text).toBe(`answer: ${fed}`);
       expect(done.output.toolCalls).toEqual([
         {
+          id: 'c1',
+          step: 1,
           name: 'time.now',
           arguments: { timezone: 'UTC' },
           result: { error: 'rejected', comment: 'not now' },

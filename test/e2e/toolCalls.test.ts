@@ -126,7 +126,9 @@ describe.each(dbTargets)('tool calls end to end on %s', (target) => {
     expect(h.chat.requests[0].tools).toBeUndefined();
     const refusal = 'Action time.now is not allowed for agent toolless; allowed actions: none';
     expect(h.toolMessages()).toEqual([`error: ${refusal}`]);
-    expect(done.output.toolCalls).toEqual([{ name: 'time.now', arguments: {}, error: refusal }]);
+    expect(done.output.toolCalls).toEqual([
+      { id: 'call-1', step: 1, name: 'time.now', arguments: {}, error: refusal },
+    ]);
     const refusedRows = await h.t.system.repos.auditLogs.list({ action: 'action.refused' });
     expect(refusedRows.items).toContainEqual(
       expect.objectContaining({

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSystem, type System } from '../../src/system.js';
 import { type ChatHandler, startChatServer } from '../helpers/chatServer.js';
 import { createServerDatabase, quietLogger, serverDatabaseUrl, testConfig } from '../helpers/db.js';
-import { type Child, spawnNode, TEST_WORKER } from '../helpers/processes.js';
+import { type Child, clusterSecrets, spawnNode, TEST_WORKER } from '../helpers/processes.js';
 import { lastUserText } from './harness.js';
 
 describe.runIf(serverDatabaseUrl)('a waiting parent across a worker kill -9', () => {
@@ -17,10 +17,13 @@ describe.runIf(serverDatabaseUrl)('a waiting parent across a worker kill -9', ()
   let chat: Awaited<ReturnType<typeof startChatServer>>;
   let handler: ChatHandler = () => ({ content: 'ok' });
   const children: Child[] = [];
+  // The test's own System and the worker processes are nodes of one cluster: same keys.
+  const secrets = clusterSecrets();
 
   const worker = () => {
     const child = spawnNode(TEST_WORKER, [], {
       DATABASE_URL: database.url,
+      ...secrets,
       BSM_POLL_INTERVAL_MS: '100',
       TEST_LEASE_MS: '1000',
     });
@@ -31,7 +34,9 @@ describe.runIf(serverDatabaseUrl)('a waiting parent across a worker kill -9', ()
   beforeAll(async () => {
     database = await createServerDatabase();
     chat = await startChatServer((...args) => handler(...args));
-    system = await createSystem(testConfig({ DATABASE_URL: database.url }), { logger: quietLogger });
+    system = await createSystem(testConfig({ DATABASE_URL: database.url, ...secrets }), {
+      logger: quietLogger,
+    });
     const config = { baseUrl: chat.url, keyless: true };
     await system.agents.create({
       agentId: 'boss',
