@@ -81,7 +81,7 @@ describe.each(serverRedisUrl ? ['memory', 'redis'] : ['memory'])(
         await t.app.inject({
           method: 'POST',
           url: '/api/auth/api-keys',
-          cookies: { token: rotated.token },
+          headers: { authorization: `Bearer ${rotated.token}` },
           payload: { name: 'ci' },
         })
       ).json();

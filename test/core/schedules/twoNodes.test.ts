@@ -11,6 +11,7 @@ import {
   serverRedisUrl,
   testConfig,
 } from '../../helpers/db.js';
+import { clusterSecrets } from '../../helpers/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,11 +24,15 @@ describe.skipIf(!serverDatabaseUrl)('schedules on two nodes over PostgreSQL', ()
     await drop?.();
   });
 
+  const secrets = clusterSecrets();
+
   it('fires each second exactly once while one node restarts: no fire time lost or doubled', async () => {
     const database = await createServerDatabase();
     drop = database.drop;
     const env = {
       DATABASE_URL: database.url,
+      // Two nodes of one cluster: the same keys (a node with its own is refused at start).
+      ...secrets,
       BSM_POLL_INTERVAL_MS: '50',
       ...(serverRedisUrl ? { REDIS_URL: serverRedisUrl } : {}),
     };
