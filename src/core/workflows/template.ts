@@ -5,8 +5,10 @@
  * are replaced by the value as text (objects as JSON). Objects and arrays are rendered deeply.
  */
 
-const PLACEHOLDER_RE = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const WHOLE_RE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
+// One class between the braces and no `\s*` beside a lazy group: linear on any text (a run of
+// spaces with no closing braces used to backtrack quadratically). Callers trim the expression.
+const PLACEHOLDER_RE = /\{\{([^{}]*)\}\}/g;
+const WHOLE_RE = /^\{\{([^{}]*)\}\}$/;
 const SEGMENT_RE = /^[A-Za-z0-9_-]+$/;
 
 export class TemplateError extends Error {
@@ -46,7 +48,7 @@ export function templateRefs(template: unknown): TemplateRef[] {
   const refs: TemplateRef[] = [];
   const walk = (value: unknown): void => {
     if (typeof value === 'string') {
-      for (const match of value.matchAll(PLACEHOLDER_RE)) refs.push(parseRef(match[1]));
+      for (const match of value.matchAll(PLACEHOLDER_RE)) refs.push(parseRef(match[1].trim()));
     } else if (Array.isArray(value)) value.forEach(walk);
     else if (value && typeof value === 'object') Object.values(value).forEach(walk);
   };
@@ -78,10 +80,14 @@ const asText = (value: unknown) => (typeof value === 'string' ? value : JSON.str
 export function render(template: unknown, scope: TemplateScope): unknown {
   if (typeof template === 'string') {
     const whole = template.match(WHOLE_RE);
-    if (whole) return lookup(scope, parseRef(whole[1]), whole[1]);
-    return template.replace(PLACEHOLDER_RE, (_, expression: string) =>
-      asText(lookup(scope, parseRef(expression), expression)),
-    );
+    if (whole) {
+      const expression = whole[1].trim();
+      return lookup(scope, parseRef(expression), expression);
+    }
+    return template.replace(PLACEHOLDER_RE, (_, raw: string) => {
+      const expression = raw.trim();
+      return asText(lookup(scope, parseRef(expression), expression));
+    });
   }
   if (Array.isArray(template)) return template.map((v) => render(v, scope));
   if (template && typeof template === 'object') {

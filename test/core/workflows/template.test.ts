@@ -50,6 +50,15 @@ describe('workflow templates', () => {
     expect(() => templateRefs('{{input..x}}')).toThrow('Malformed template reference');
   });
 
+  it('scans a template of long space runs without closing braces in linear time', () => {
+    // The old pattern (`\s*` beside a lazy group) took seconds on this; linear scanning is instant.
+    const hostile = `${'{{'.padEnd(50_000, ' ')}x${'{{ '.repeat(20_000)}`;
+    const started = performance.now();
+    expect(templateRefs({ a: hostile })).toEqual([]);
+    expect(render(hostile, scope)).toBe(hostile);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('names the steps that form a cycle', () => {
     const step = (id: string, dependsOn: string[]) => ({ id, agentId: 'a', input: {}, dependsOn });
     expect(findCycle([step('a', []), step('b', ['a', 'd']), step('c', ['b']), step('d', ['c'])])).toEqual([
