@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { USER_ROLES, type UserRole } from '../../domain.js';
+import { validation } from '../../errors.js';
 import type { AccountPatch, NewAccount } from '../../security/userAccounts.js';
 import type { System } from '../../system.js';
 import { auditRequest } from '../audit.js';
@@ -90,6 +91,12 @@ export const userRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
       },
     },
     async (request) => {
+      // keepApiKeys only means something next to a new password.
+      if (request.body.keepApiKeys !== undefined && request.body.password === undefined) {
+        throw validation('keepApiKeys needs password: it says whether a password reset keeps API keys', {
+          field: 'keepApiKeys',
+        });
+      }
       const user = await security.accounts.update(request.params.id, request.body);
       if (request.body.budgetUsdPerDay !== undefined) system.budgets.forgetUser(user.id);
       const fields = Object.keys(request.body).filter((f) => f !== 'password' && f !== 'keepApiKeys');

@@ -111,9 +111,6 @@ export const userPatchBody = {
     keepApiKeys: { type: 'boolean' },
     budgetUsdPerDay: { type: ['number', 'null'], minimum: 0, maximum: 1_000_000_000 },
   },
-  // keepApiKeys only means something next to a new password.
-  if: { properties: { keepApiKeys: { type: 'boolean' } }, required: ['keepApiKeys'] },
-  then: { properties: { password }, required: ['password'] },
 } as const;
 
 export const apiKeyCreateBody = {
