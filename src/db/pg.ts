@@ -37,6 +37,29 @@ export function createPgDb(connectionString: string, maxConnections: number, log
 
   let listener: ListenerConnection | undefined;
 
+  /**
+   * A client checked out for several statements. The pool listens for errors only on idle
+   * clients: one lost while checked out (PostgreSQL restarting between two statements of a
+   * transaction) would emit an unhandled 'error' and crash the process. It is logged here, and
+   * a client that failed is destroyed on release rather than reused.
+   */
+  async function checkout(): Promise<{ client: pg.PoolClient; release(failed: boolean): void }> {
+    const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+      logger.warn({ err: err.message }, 'database connection lost while in use');
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release(failed) {
+        client.off('error', onError);
+        client.release(failed || lost ? (lost ?? true) : undefined);
+      },
+    };
+  }
+
   const db: Db = {
     driver: 'pg',
     async query<R>(
@@ -48,30 +71,37 @@ export function createPgDb(connectionString: string, maxConnections: number, log
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
+      let failed = false;
       try {
         await client.query('BEGIN');
         const value = await fn(clientQueryable(client));
         await client.query('COMMIT');
         return value;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        failed = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
         throw error;
       } finally {
-        client.release();
+        release(failed);
       }
     },
     async withAdvisoryLock<T>(key: number, fn: (conn: Connection) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
+      let failed = true;
       try {
         await client.query('SELECT pg_advisory_lock($1)', [key]);
         try {
-          return await fn(clientQueryable(client));
+          const value = await fn(clientQueryable(client));
+          failed = false;
+          return value;
         } finally {
           await client.query('SELECT pg_advisory_unlock($1)', [key]);
         }
       } finally {
-        client.release();
+        release(failed);
       }
     },
     async listen(channel, onMessage) {
