@@ -268,6 +268,47 @@ describe.skipIf(!ready)('web console in Chromium', { timeout: 120_000 }, () => {
     }
   });
 
+  it('approves a waiting workflow step from the approvals inbox; the run then completes', async () => {
+    const created = await t.inject({
+      method: 'POST',
+      url: '/api/workflows',
+      payload: {
+        workflowId: 'gated',
+        name: 'Gated publish',
+        definition: {
+          steps: [
+            { id: 'review', type: 'approval', message: 'Publish {{input.topic}}?' },
+            {
+              id: 'publish',
+              agentId: 'echo-ui',
+              dependsOn: ['review'],
+              input: { prompt: 'published {{input.topic}}' },
+            },
+          ],
+        },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const started = await t.inject({
+      method: 'POST',
+      url: '/api/workflows/gated/runs',
+      payload: { input: { topic: 'tides' } },
+    });
+    expect(started.statusCode).toBe(202);
+    const runId = started.json().runId as string;
+    await page.goto(`${base}/ui/approvals`);
+    const card = page.getByRole('region', { name: 'Workflow step review' });
+    await card.getByText('Publish tides?').waitFor({ timeout: 30_000 });
+    await axe('approvals inbox');
+    await card.getByLabel('Comment').fill('ship it');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await expect
+      .poll(async () => (await t.inject(`/api/workflow-runs/${runId}`)).json().status, { timeout: 60_000 })
+      .toBe('completed');
+    const decided = (await t.inject(`/api/approvals?runId=${runId}`)).json().items;
+    expect(decided).toEqual([expect.objectContaining({ status: 'approved', comment: 'ship it' })]);
+  });
+
   it('shows the overview, audit log (verified), security and users pages', async () => {
     await page.goto(`${base}/ui/`);
     await heading('Overview').waitFor();
