@@ -131,7 +131,13 @@ async function benchOurs(url) {
  * time of each worker process over the drain is reported (from /proc).
  */
 async function benchOursProcesses(url) {
+  // The enqueuing System and the workers are nodes of one cluster: the same keys (SPEC §10).
+  const keys = {
+    JWT_SECRET: 'bench-only-secret-0123456789abcdef0123456789',
+    ENCRYPTION_KEY: 'ab'.repeat(32),
+  };
   const config = loadConfig({
+    ...keys,
     DATABASE_URL: url,
     LOG_LEVEL: 'silent',
     BSM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'bsm-bench-')),
@@ -161,8 +167,7 @@ async function benchOursProcesses(url) {
             BSM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'bsm-bench-')),
             BSM_MAX_CONCURRENT_TASKS: String(CONCURRENCY),
             BSM_POLL_INTERVAL_MS: '1000',
-            JWT_SECRET: 'bench-only-secret-0123456789abcdef0123456789',
-            ENCRYPTION_KEY: 'ab'.repeat(32),
+            ...keys,
           },
           stdio: ['ignore', 'pipe', 'inherit'],
         },
