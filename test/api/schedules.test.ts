@@ -245,13 +245,23 @@ describe.each(dbTargets)('schedules over HTTP on %s', (target) => {
         () => fires(alice, 'down-none'),
         (f) => f.some((x) => new Date(x.fireTime).getTime() > downTo),
       );
-      // On-time fires are those within the grace (1 s) of the restart; older ones were missed.
-      const missed = (f: FireJson[]) => f.filter((x) => new Date(x.fireTime).getTime() < downTo - 1_000);
-      expect(missed(latest)).toHaveLength(1);
-      expect(missed(latest)[0]).toMatchObject({ kind: 'catch-up', status: 'fired' });
-      expect(new Date(missed(latest)[0].fireTime).getTime()).toBeGreaterThan(downFrom);
-      expect(missed(none)).toEqual([]);
-      expect(latest.filter((f) => f.kind === 'catch-up')).toHaveLength(1);
+      // On-time fires are those within the grace (1 s) of the first pass; older ones were missed.
+      // A later pass running late by more than the grace (a loaded machine) may catch up again,
+      // so the window checked is the one before the first on-time fire.
+      const byTime = (f: FireJson[]) =>
+        [...f].sort((a, b) => new Date(a.fireTime).getTime() - new Date(b.fireTime).getTime());
+      const beforeFirstOnTime = (f: FireJson[]) => {
+        const sorted = byTime(f);
+        const firstOnTime = sorted.findIndex((x) => x.kind === 'cron');
+        return firstOnTime < 0 ? sorted : sorted.slice(0, firstOnTime);
+      };
+      const caughtUp = beforeFirstOnTime(latest);
+      expect(caughtUp).toHaveLength(1);
+      expect(caughtUp[0]).toMatchObject({ kind: 'catch-up', status: 'fired' });
+      expect(new Date(caughtUp[0].fireTime).getTime()).toBeGreaterThan(downFrom);
+      expect(new Date(caughtUp[0].fireTime).getTime()).toBeLessThan(downTo);
+      expect(beforeFirstOnTime(none)).toEqual([]);
+      expect(none.filter((f) => new Date(f.fireTime).getTime() < downTo - 1_000)).toEqual([]);
     } finally {
       await t.system.scheduler.stop();
     }
