@@ -31,6 +31,8 @@ const PGBOSS_BATCH = Number(process.env.BENCH_PGBOSS_BATCH ?? 50);
 const ONLY = (process.env.BENCH_ONLY ?? 'ours,graphile,pgboss').split(',');
 // 0: our engine inside this process (the original harness); N ≥ 1: N separate `bsm worker` processes.
 const WORKER_PROCESSES = Number(process.env.BENCH_WORKER_PROCESSES ?? 0);
+// BENCH_CPU_PROF=<dir>: the `bsm worker` processes run with --cpu-prof (profiles written there on exit).
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(values, q) {
@@ -158,10 +160,15 @@ async function benchOursProcesses(url) {
     for (let i = 0; i < WORKER_PROCESSES; i++) {
       const child = spawn(
         process.execPath,
-        [path.join(import.meta.dirname, '../dist/cli/index.js'), 'worker'],
+        [
+          ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
+          path.join(import.meta.dirname, '../dist/cli/index.js'),
+          'worker',
+        ],
         {
           env: {
             PATH: process.env.PATH ?? '',
+            ...(process.env.NO_JOURNAL ? { NO_JOURNAL: '1' } : {}),
             DATABASE_URL: url,
             LOG_LEVEL: 'info',
             BSM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'bsm-bench-')),

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../../src/core/providers/types.js';
+import { EventLog, type LoggedEvent } from '../../src/core/streams/eventLog.js';
+import { createLogger } from '../../src/logger.js';
 import { createCaller, injectAs, type TestCaller } from '../helpers/auth.js';
 import { dbTargets } from '../helpers/db.js';
 import { connectSse, type SseEvent } from '../helpers/sse.js';
@@ -123,6 +125,41 @@ describe.each(dbTargets)('streams and retention on %s', (target) => {
     expect(ids[0]).toBeGreaterThan(Number(oldId) + 1);
     expect([...ids].sort((x, y) => x - y)).toEqual(ids);
     resumed.close();
+  });
+
+  it('a node nobody streams from follows the log end from NOTIFY payloads, without a query per batch', async () => {
+    let boundsReads = 0;
+    const counted = new Proxy(t.system.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver);
+        return (sql: string, ...rest: unknown[]) => {
+          if (sql.includes('min(seq)')) boundsReads += 1;
+          return (target.query as (...a: unknown[]) => unknown)(sql, ...rest);
+        };
+      },
+    });
+    const other = new EventLog(counted, 'other-node', createLogger('silent'), { retentionSeconds: 3600 });
+    await other.start();
+    try {
+      expect(boundsReads).toBe(1);
+      for (let i = 0; i < 20; i++) {
+        t.system.events.emit('task:progress', { i }, { taskId: `quiet-${i}`, ownerId: alice.user.id });
+        await t.system.eventLog.flush();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(boundsReads).toBe(1);
+      // Its position followed the end: a live subscriber gets the next event, none of the 20.
+      const seen: LoggedEvent[] = [];
+      const sub = other.subscribe((e) => seen.push(e));
+      t.system.events.emit('task:progress', { i: 'next' }, { taskId: 'quiet-next', ownerId: alice.user.id });
+      await t.system.eventLog.flush();
+      const until = Date.now() + 5_000;
+      while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      sub.unsubscribe();
+      expect(seen.map((e) => e.taskId)).toEqual(['quiet-next']);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('deletes threads idle longer than BSM_THREAD_TTL_DAYS, keeping recent ones', async () => {

@@ -63,6 +63,8 @@ export class EventLog {
   private readonly listeners = new Set<LogListener>();
   /** Highest `seq` the tail has handed to listeners (or skipped while nobody listened). */
   private position = 0;
+  /** The highest `seq` known to be committed: this node's appends and other nodes' NOTIFYs. */
+  private lastKnown = 0;
   /** Bumped on every subscribe: a tail jump computed before it must not be applied. */
   private generation = 0;
   private reading: Promise<void> | undefined;
@@ -86,6 +88,7 @@ export class EventLog {
     if (this.started) return;
     try {
       this.position = (await eventLogBounds(this.db)).last;
+      this.lastKnown = this.position;
     } catch (err) {
       this.disabled = true;
       this.pending = [];
@@ -93,9 +96,11 @@ export class EventLog {
       return;
     }
     this.started = true;
-    this.unlisten = await this.db.listen(EVENT_LOG_CHANNEL, () => this.wake());
+    this.unlisten = await this.db.listen(EVENT_LOG_CHANNEL, (payload) => this.announced(payload));
     const poll = setInterval(() => {
+      // With nobody listening, the fallback re-reads only the log's end (a missed NOTIFY).
       if (this.listeners.size) this.wake();
+      else this.resync();
     }, this.options.tailPollMs ?? 2_000);
     const sweep = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 60_000);
     for (const t of [poll, sweep]) t.unref();
@@ -169,7 +174,8 @@ export class EventLog {
   private async writeBatch(batch: EventToAppend[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await appendEvents(this.db, batch);
+        const seqs = await appendEvents(this.db, batch);
+        this.lastKnown = Math.max(this.lastKnown, seqs[seqs.length - 1] ?? 0);
         this.appended += batch.length;
         this.batches += 1;
         return;
@@ -202,16 +208,35 @@ export class EventLog {
       });
   }
 
+  /** A NOTIFY from a node's append: its payload is the batch's last `seq` (all below are readable). */
+  private announced(payload: string): void {
+    const seq = /^\d{1,18}$/.test(payload) ? Number(payload) : undefined;
+    if (seq === undefined) {
+      this.resync();
+      return;
+    }
+    this.lastKnown = Math.max(this.lastKnown, seq);
+    this.wake();
+  }
+
+  /** Reads the log's last `seq` (a NOTIFY without one, or the fallback): then as a notification. */
+  private resync(): void {
+    eventLogBounds(this.db).then(
+      ({ last }) => {
+        this.lastKnown = Math.max(this.lastKnown, last);
+        this.wake();
+      },
+      (err: unknown) => this.logger.warn({ err: (err as Error).message }, 'event log end not read'),
+    );
+  }
+
   private async readTail(): Promise<void> {
     if (this.listeners.size === 0) {
-      // Nobody listens: move to the end without reading rows, unless someone subscribed meanwhile
-      // (they were promised every event after the position they were given).
-      const generation = this.generation;
-      const { last } = await eventLogBounds(this.db);
-      if (this.listeners.size === 0 && generation === this.generation) {
-        this.position = Math.max(this.position, last);
-        return;
-      }
+      // Nobody listens: move to the end the notifications announced, without a query — so a
+      // node nobody streams from reads nothing per batch. Synchronous, so no subscriber can
+      // slip in between (they are promised every event after the position they are given).
+      this.position = Math.max(this.position, this.lastKnown);
+      return;
     }
     for (;;) {
       const rows = await readEvents(this.db, this.position, PAGE);

@@ -14,7 +14,8 @@ export interface EventToAppend {
  * Appends a batch of events and returns their `seq`, in batch order — one statement, one commit.
  * The counter row's lock is held until commit, so batches become visible in `seq` order (a tail
  * reading `seq > N` never skips a row that commits late). NOTIFY, transactional too, tells every
- * node's tail that rows up to the payload's `seq` are readable.
+ * node's tail that rows up to the payload's `seq` (the batch's last) are readable — one notification
+ * per batch, and a tail with nobody listening moves to it without a query.
  */
 export async function appendEvents(db: Queryable, batch: EventToAppend[]): Promise<number[]> {
   const { rows } = await db.query<{ seq: string }>(
@@ -30,7 +31,9 @@ export async function appendEvents(db: Queryable, batch: EventToAppend[]): Promi
        FROM counter, input
        RETURNING seq
      )
-     SELECT seq, pg_notify('${EVENT_LOG_CHANNEL}', '') AS notified FROM inserted ORDER BY seq`,
+     SELECT seq, n.notified FROM inserted,
+       (SELECT pg_notify('${EVENT_LOG_CHANNEL}', max(seq)::text) AS notified FROM inserted) n
+     ORDER BY seq`,
     [
       JSON.stringify(
         batch.map((e, i) => ({
