@@ -168,7 +168,6 @@ async function benchOursProcesses(url) {
         {
           env: {
             PATH: process.env.PATH ?? '',
-            ...(process.env.NO_JOURNAL ? { NO_JOURNAL: '1' } : {}),
             DATABASE_URL: url,
             LOG_LEVEL: 'info',
             BSM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'bsm-bench-')),

@@ -1,6 +1,6 @@
 /**
- * Groups completions into one statement ("natural batching"): while fewer than MAX_IN_FLIGHT
- * flushes are in flight a completion is written at once (no added latency on an idle node);
+ * Groups completions into one statement ("natural batching"): while no flush is in flight a
+ * completion is written at once (no added latency on an idle node);
  * completions that arrive meanwhile wait and go together in the next. Under load batches form by themselves.
  * Each flush also claims new tasks for the slots the batch frees (see `completeTasks`).
  */
@@ -11,11 +11,13 @@ import { type Completion, completeTasks } from './sql/completeTasks.js';
 
 const MAX_BATCH = 200;
 /**
- * Statements in flight at once. One at a time serialises the whole node behind one round trip
- * (with 10 slots a batch can never exceed 10 tasks); a few overlap round trips the way
- * graphile-worker's independent workers do. 3 was the best of 1–4 in the queue benchmark.
+ * Statements in flight at once. One: everything that finishes while it runs goes in the next, so
+ * batches grow with the load and the database does the least work per task. Measured in the queue
+ * benchmark as a separate `bsm worker` on 2 cores (PostgreSQL the limit): 1 in flight drained
+ * 1,742–1,858 tasks/s, 2 → 1,680–1,729, 3 → 1,554–1,662 (docs/BENCHMARKS.md); before the claim and
+ * event-log work PostgreSQL had idle time and 3 did best.
  */
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 1;
 
 interface Waiting {
   completion: Completion;
