@@ -73,6 +73,25 @@ export interface AuditFilters extends PageRequest {
   to?: Date;
 }
 
+/** The columns an unchained audit row is inserted with, in the order of `auditRowValues`. */
+export const AUDIT_INSERT_COLUMNS =
+  'user_id, action, resource_type, resource_id, details, ip_address, user_agent, created_at';
+
+/** The parameters of an unchained audit row (8, in `AUDIT_INSERT_COLUMNS` order). */
+export function auditRowValues(entry: NewAuditLog, createdAt: Date): unknown[] {
+  return [
+    entry.userId ?? null,
+    entry.action,
+    entry.resourceType,
+    entry.resourceId ?? null,
+    JSON.stringify(entry.details ?? {}),
+    entry.ipAddress ?? null,
+    entry.userAgent ?? null,
+    // ISO text in UTC: the TIMESTAMP column keeps it to the millisecond the hash covers.
+    createdAt.toISOString(),
+  ];
+}
+
 export class AuditLogRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -82,20 +101,8 @@ export class AuditLogRepository {
    */
   async insertUnchained(entry: NewAuditLog, createdAt: Date): Promise<string> {
     const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO audit_logs
-         (user_id, action, resource_type, resource_id, details, ip_address, user_agent, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-      [
-        entry.userId ?? null,
-        entry.action,
-        entry.resourceType,
-        entry.resourceId ?? null,
-        JSON.stringify(entry.details ?? {}),
-        entry.ipAddress ?? null,
-        entry.userAgent ?? null,
-        // ISO text in UTC: the TIMESTAMP column keeps it to the millisecond the hash covers.
-        createdAt.toISOString(),
-      ],
+      `INSERT INTO audit_logs (${AUDIT_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      auditRowValues(entry, createdAt),
     );
     return rows[0].id;
   }

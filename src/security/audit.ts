@@ -5,6 +5,7 @@ import {
   type AuditFilters,
   AuditLogRepository,
   type AuditLogRow,
+  auditRowValues,
   toAuditLog,
   toChainRow,
 } from '../repositories/auditLogs.js';
@@ -102,9 +103,25 @@ export class AuditService {
     return toAuditLog(row);
   }
 
+  /**
+   * The parameters of a row that another statement inserts in its own transaction (a task's
+   * submit: one commit for the task and its audit row) — scrubbed as `record` scrubs. Call
+   * `written` once that statement committed, so the chainer takes the row at once.
+   */
+  rowValues(entry: AuditEntry): unknown[] {
+    return auditRowValues(this.scrubbed(entry), new Date());
+  }
+
+  written(): void {
+    this.chainer.wake();
+  }
+
+  private scrubbed(entry: AuditEntry): AuditEntry {
+    return { ...entry, details: scrubSecrets(entry.details ?? {}) as Record<string, unknown> };
+  }
+
   private insert(entry: AuditEntry): Promise<string> {
-    const details = scrubSecrets(entry.details ?? {}) as Record<string, unknown>;
-    return this.repo.insertUnchained({ ...entry, details }, new Date());
+    return this.repo.insertUnchained(this.scrubbed(entry), new Date());
   }
 
   /**

@@ -143,7 +143,7 @@ describe.each(dbTargets)('streams and retention on %s', (target) => {
     try {
       expect(boundsReads).toBe(1);
       for (let i = 0; i < 20; i++) {
-        t.system.events.emit('task:progress', { i }, { taskId: `quiet-${i}`, ownerId: alice.user.id });
+        t.system.events.emit('task:completed', { i }, { taskId: `quiet-${i}`, ownerId: alice.user.id });
         await t.system.eventLog.flush();
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -151,7 +151,7 @@ describe.each(dbTargets)('streams and retention on %s', (target) => {
       // Its position followed the end: a live subscriber gets the next event, none of the 20.
       const seen: LoggedEvent[] = [];
       const sub = other.subscribe((e) => seen.push(e));
-      t.system.events.emit('task:progress', { i: 'next' }, { taskId: 'quiet-next', ownerId: alice.user.id });
+      t.system.events.emit('task:completed', { i: 'next' }, { taskId: 'quiet-next', ownerId: alice.user.id });
       await t.system.eventLog.flush();
       const until = Date.now() + 5_000;
       while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));

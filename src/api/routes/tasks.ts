@@ -5,7 +5,7 @@ import { TASK_STATUSES } from '../../domain.js';
 import { notFound } from '../../errors.js';
 import { seesAllTasks } from '../../security/permissions.js';
 import type { System } from '../../system.js';
-import { auditRequest } from '../audit.js';
+import { auditRequest, taskCreateAudit } from '../audit.js';
 import { errorResponses, pageOf, pageQuery } from '../schemas/common.js';
 import { taskCreateBody, taskIdParams } from '../schemas/tasks.js';
 
@@ -42,15 +42,11 @@ export const taskRoutes: FastifyPluginAsync<{ system: System }> = async (app, { 
       },
     },
     async (request, reply) => {
-      const { task, created } = await queue.submit({ ...request.body, createdBy: request.user?.id ?? null });
-      if (created) {
-        await auditRequest(system.audit, request, {
-          action: 'task.create',
-          resourceType: 'task',
-          resourceId: task.taskId,
-          details: { agentId: request.body.agentId, priority: task.priority, type: task.type },
-        });
-      }
+      const { task } = await queue.submit({
+        ...request.body,
+        createdBy: request.user?.id ?? null,
+        audit: taskCreateAudit(system.audit, request, request.body.agentId),
+      });
       return reply.status(202).send(task);
     },
   );

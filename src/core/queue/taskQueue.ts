@@ -48,6 +48,19 @@ export interface SubmitRequest {
    * its active run). Returns undefined when the taskId already exists.
    */
   insert?(params: InsertTaskParams): Promise<TaskRow | undefined>;
+  /**
+   * The task's audit row, written by the insert statement itself — one commit for both, and no
+   * task without its row. Only with the default insert.
+   */
+  audit?: TaskAudit;
+}
+
+/** How a submit writes its audit row (the route builds it from `AuditService`). */
+export interface TaskAudit {
+  /** The row's parameters (`AuditService.rowValues`) for the task about to be inserted. */
+  values(params: InsertTaskParams): unknown[];
+  /** Called after the commit, when the task (and so the row) was created. */
+  written(): void;
 }
 
 export interface TaskQueueOptions {
@@ -166,11 +179,13 @@ export class TaskQueue implements TaskRunner {
   }
 
   async submit(request: SubmitRequest): Promise<{ task: Task; created: boolean }> {
+    if (request.insert && request.audit) throw new Error('submit: audit goes with the default insert only');
     const prepared = await this.prepare(request);
     const insert = request.insert ?? ((params: InsertTaskParams) => insertTask(this.deps.db, params));
+    const audit = request.audit?.values(prepared.params);
     const row = await traceTaskSubmit(
       { taskId: prepared.params.taskId, agentId: prepared.agent.agentId },
-      (traceparent) => insert({ ...prepared.params, traceparent }),
+      (traceparent) => insert({ ...prepared.params, traceparent, audit }),
     );
     if (!row) {
       const existing = await this.deps.repos.tasks.findByTaskId(request.taskId as string);
@@ -179,6 +194,7 @@ export class TaskQueue implements TaskRunner {
         throw conflict(`Task ${request.taskId} already exists`, 'TASK_EXISTS');
       return { task: existing, created: false };
     }
+    request.audit?.written();
     const task = toTask(row);
     this.announce(task, prepared.agent);
     return { task, created: true };
