@@ -86,4 +86,41 @@ describe.each(dbTargets)('the audit row of a task submit on %s', (target) => {
     );
     expect(rows[0].n).toBe(0);
   });
+
+  it('inserts concurrent submits together, and a bad one in a batch fails alone', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `together-${i}`);
+    const answers = await Promise.all([...ids, 'together-3'].map((id) => submit(id)));
+    expect(answers.map((r) => r.statusCode)).toEqual(Array(21).fill(202));
+    // The taskId sent twice in one burst is one task with one audit row.
+    expect(answers[20].json().id).toBe(answers[3].json().id);
+    expect(await rowsFor('together-3')).toHaveLength(1);
+    // Rows of one statement share its transaction's start time: fewer distinct times than tasks.
+    // (PGlite has one connection: the submits' own reads queue behind each insert there, so they
+    // reach the batcher one by one and batches rarely form.)
+    const { rows } = await t.system.db.query<{ n: number; tasks: number }>(
+      `SELECT count(DISTINCT created_at)::int AS n, count(*)::int AS tasks FROM tasks WHERE task_id LIKE 'together-%'`,
+    );
+    expect(rows[0].tasks).toBe(20);
+    if (target === 'pg') expect(rows[0].n).toBeLessThan(20);
+
+    await t.system.db.query(
+      `ALTER TABLE audit_logs ADD CONSTRAINT probe_refuse_one CHECK (resource_id <> 'burst-7') NOT VALID`,
+    );
+    try {
+      const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => submit(`burst-${i}`)));
+      expect(burst.map((r) => r.statusCode)).toEqual(
+        Array.from({ length: 12 }, (_, i) => (i === 7 ? 500 : 202)),
+      );
+    } finally {
+      await t.system.db.query('ALTER TABLE audit_logs DROP CONSTRAINT probe_refuse_one');
+    }
+    const made = await t.system.db.query<{ task_id: string }>(
+      `SELECT task_id FROM tasks WHERE task_id LIKE 'burst-%' ORDER BY task_id`,
+    );
+    expect(made.rows.map((r) => r.task_id).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `burst-${i}`)
+        .filter((id) => id !== 'burst-7')
+        .sort(),
+    );
+  });
 });
