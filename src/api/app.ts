@@ -1,7 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TrustProxy } from '../config.js';
@@ -12,6 +11,7 @@ import { consoleRoutes } from './console.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { registerOpenApi } from './openapi.js';
 import { API_CONTENT_SECURITY_POLICY, refuseNulCharacters, routerError } from './requestGuards.js';
+import { RequestLogController } from './requestLog.js';
 import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
@@ -44,6 +44,7 @@ import { secretInfoSchema } from './schemas/secrets.js';
 import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
 import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
+import { helmetHeaders } from './securityHeaders.js';
 import { registerHttpTracing } from './tracing.js';
 import { validatorCompiler } from './validation.js';
 
@@ -129,6 +130,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     ajv: { customOptions: { removeAdditional: false } },
     // The router's own refusals (bad URL, over-long parameter) leave in the envelope too.
     frameworkErrors: routerError,
+    // One line per request, written when it ends (requestLog.ts), instead of Fastify's two.
+    logController: new RequestLogController(),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(handleError);
@@ -143,11 +146,14 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   // onRequest hook must run before the guard's, so it registers first.
   await app.register(cookie);
 
-  // Security headers go on in the first onRequest hook, so refusals by the guard carry them too.
-  await app.register(helmet, {
-    // The API serves JSON; the only HTML is /docs (Swagger UI), which needs its own inline assets.
-    // JSON answers get a deny-all policy in the onSend hook below.
-    contentSecurityPolicy: false,
+  // Security headers go on in an onRequest hook before the guard's, so its refusals carry them too.
+  // helmet's set, computed once (securityHeaders.ts). The API serves JSON; the only HTML is /docs
+  // (Swagger UI) and the console, with policies of their own; JSON answers get a deny-all policy
+  // in the onSend hook below.
+  const securityHeaders = helmetHeaders();
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
 
   const routeTable: RouteEntry[] = [];
@@ -178,10 +184,11 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   app.addHook('preHandler', async (request) => {
     if (guard && request.routeOptions.config.access) await system.security.inspect(request);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     system.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
     system.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
   registerHttpTracing(app);
 
