@@ -94,6 +94,11 @@ const REAP_BATCH = 100;
 
 export class TaskWorker {
   private readonly running = new Map<string, Running>();
+  /**
+   * Tasks whose execution ended and whose outcome is being written: their slot is free already (the
+   * next task runs while the completion commits), their lease is still held until it is written.
+   */
+  private readonly finishing = new Map<string, Running>();
   /** Slots promised to claims in flight, so two claims never fill the same slot. */
   private reserved = 0;
   private readonly agentSlots = new AgentSlots();
@@ -109,19 +114,13 @@ export class TaskWorker {
     private readonly options: WorkerOptions,
     private readonly deps: WorkerDeps,
   ) {
-    this.completions = new CompletionBatcher(deps.db, options.nodeId, {
-      plan: (finishing) => this.reserve(finishing),
-      claimed: (rows, reserved) => {
-        this.reserved -= reserved;
-        void this.startClaimed(rows);
-      },
-    });
+    this.completions = new CompletionBatcher(deps.db, options.nodeId);
     this.lease = new LeaseKeeper(
       deps.db,
       options.nodeId,
       options.leaseMs,
       {
-        held: () => [...this.running.keys()],
+        held: () => [...this.running.keys(), ...this.finishing.keys()],
         onCancelRequested: (id) => this.abort(id, 'cancel'),
         onLost: (id) => this.abort(id, 'lease-lost'),
       },
@@ -161,8 +160,8 @@ export class TaskWorker {
     for (const un of this.unlisten.splice(0)) await un().catch(() => undefined);
     await this.claiming;
     const deadline = Date.now() + drainMs;
-    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
-    while (this.running.size > 0 && Date.now() < deadline) {
+    const all = () => Promise.all([...this.running.values(), ...this.finishing.values()].map((r) => r.done));
+    while (this.running.size + this.finishing.size > 0 && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         all(),
@@ -203,11 +202,11 @@ export class TaskWorker {
   }
 
   /**
-   * Reserves the slots a claim may fill: those free now plus `finishing` (a completing batch
-   * whose entries are still counted as running). Nothing while stopping.
+   * Reserves the slots a claim may fill: those free now (a task whose execution ended frees its
+   * slot before its completion commits). Nothing while stopping.
    */
-  private reserve(finishing = 0): ClaimRequest {
-    const free = this.options.maxConcurrent - this.running.size - this.reserved + finishing;
+  private reserve(): ClaimRequest {
+    const free = this.options.maxConcurrent - this.running.size - this.reserved;
     const limit = this.active ? Math.max(0, Math.min(free, MAX_BATCH)) : 0;
     this.reserved += limit;
     return { limit, leaseSeconds: this.options.leaseMs / 1000, excludedAgents: this.agentSlots.full() };
@@ -237,7 +236,7 @@ export class TaskWorker {
     for (const row of rows) {
       const task = toTask(row);
       if (!this.active) {
-        // Claimed along with a completion while stopping: back to the queue, untouched.
+        // Claimed while stop() began: back to the queue, untouched.
         overLimit.push(task.id);
         continue;
       }
@@ -271,11 +270,23 @@ export class TaskWorker {
     if (agent) this.agentSlots.take(agent.id);
     const run = () => this.execute(entry, agent);
     entry.done = traceTaskRun(task, traceparent, this.options.nodeId, run).finally(() => {
-      this.running.delete(task.id);
-      if (agent) this.agentSlots.give(agent.id);
+      this.freeSlot(entry, agent);
+      this.finishing.delete(task.id);
       this.deps.metrics.recordFinish(performance.now() - entry.startedAt);
-      this.wake();
     });
+  }
+
+  /**
+   * The task's execution ended: its slot (and its agent's) goes to the next task at once, while
+   * its outcome is written — so a slot never idles through a completion's round trip. Until the
+   * outcome is written the task stays in `finishing`: its lease is renewed, `stop` waits for it.
+   */
+  private freeSlot(entry: Running, agent: Agent | undefined): void {
+    if (this.running.get(entry.task.id) !== entry) return;
+    this.running.delete(entry.task.id);
+    this.finishing.set(entry.task.id, entry);
+    if (agent) this.agentSlots.give(agent.id);
+    this.wake();
   }
 
   private async execute(entry: Running, agent: Agent | undefined): Promise<void> {
@@ -342,6 +353,7 @@ export class TaskWorker {
     } finally {
       clearTimeout(timeout);
     }
+    this.freeSlot(entry, agent);
     try {
       await this.record(entry, result, failure);
     } catch (err) {

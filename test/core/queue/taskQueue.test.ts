@@ -46,6 +46,26 @@ describe.each(dbTargets)('task queue on %s', (target) => {
     expect(provider.calls).toEqual(['p10-2', 'p5-1', 'p5-3', 'p3-4', 'p1-0']);
   });
 
+  it('frees a slot when its task finishes running: the next task starts while the completion commits', async () => {
+    await setUp({}, { BSM_MAX_CONCURRENT_TASKS: '1' });
+    // Every completion statement takes 400 ms more to reach the database.
+    const db = system.db as { query: (...args: unknown[]) => Promise<unknown> };
+    const query = db.query;
+    db.query = (sql: unknown, ...rest: unknown[]) =>
+      typeof sql === 'string' && sql.includes("SET status = 'completed'")
+        ? new Promise((r) => setTimeout(r, 400)).then(() => query.call(db, sql, ...rest))
+        : query.call(db, sql, ...rest);
+    const first = await submit('first', { priority: 9 });
+    const second = await submit('second', { priority: 1 });
+    await system.queue.start();
+    const [a, b] = [await waitDone(first.taskId), await waitDone(second.taskId)];
+    expect([a.status, b.status]).toEqual(['completed', 'completed']);
+    expect(provider.maxInFlight).toBe(1);
+    // The second started before the first's completion was written (it waited 400 ms to be).
+    expect((b.startedAt as Date).getTime()).toBeLessThan((a.completedAt as Date).getTime() - 200);
+    expect(await system.queue.executions(first.taskId)).toHaveLength(1);
+  });
+
   it('stops a task that exceeds timeout_seconds and records the attempt as timeout', async () => {
     await setUp();
     await system.queue.start();

@@ -2,7 +2,6 @@ import type { Queryable } from '../../../db/index.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
 import type { Usage } from '../../providers/types.js';
 import { attemptCostUsd } from './attemptCost.js';
-import { type ClaimRequest, claimCtes, inQueueOrder } from './claimTasks.js';
 
 export interface AttemptRecord {
   executionId: string;
@@ -18,28 +17,24 @@ export interface Completion extends AttemptRecord {
 }
 
 /**
- * Marks a batch of tasks completed, records their attempts, and claims tasks for the slots they
- * free — one statement, one round trip, one commit (one WAL flush) for all of it:
- * - the data-modifying CTEs write the `agent_executions` rows in the same transaction as the
+ * Marks a batch of tasks completed and records their attempts — one statement, one round trip,
+ * one commit (one WAL flush) for all of it:
+ * - the data-modifying CTE writes the `agent_executions` rows in the same transaction as the
  *   state change (SPEC §5);
  * - `lease_owner = $2` makes a worker whose lease was taken back unable to overwrite the new
- *   owner's work: its tasks are simply not among the completed rows;
- * - the claim reads pending rows only, so it never meets the rows being completed.
- * Per task this replaced two commits (complete, then claim) by a fraction of one: the queue
- * benchmark's jobs/s roughly doubled (docs/BENCHMARKS.md).
+ *   owner's work: its tasks are simply not among the completed rows.
+ * It used to claim new tasks for the freed slots in the same statement; since a slot is freed as
+ * soon as its task's execution ends, a claim of its own (while this commits) drains faster
+ * (2,842–2,870 vs 2,550–2,574 tasks/s in bench:queue, docs/BENCHMARKS.md).
  *
- * `t.id = ANY($6)` is there for the planner: joined only to `jsonb_to_recordset` (guessed at 100
- * rows), it found the rows through the partial index of running tasks instead of the primary
- * key — a scan over every dead index entry of tasks completed since the last vacuum (4,706
- * entries for one completion in the benchmark's EXPLAIN ANALYZE).
+ * The status check is written `NOT (… IS DISTINCT FROM 'running')` for the planner: as
+ * `status = 'running'`, joined only to `jsonb_to_recordset` (guessed at 100 rows), it found the
+ * rows through the partial index of running tasks (migration 008) instead of the primary key — a
+ * scan over every dead index entry of tasks completed since the last vacuum (4,706 entries for
+ * one completion in the benchmark's EXPLAIN ANALYZE). The partial index cannot serve this form.
  */
-export async function completeTasks(
-  db: Queryable,
-  owner: string,
-  batch: Completion[],
-  claim: ClaimRequest,
-): Promise<{ completed: TaskRow[]; claimed: TaskRow[] }> {
-  const { rows } = await db.query<TaskRow & { kind: 'completed' | 'claimed' }>(
+export async function completeTasks(db: Queryable, owner: string, batch: Completion[]): Promise<TaskRow[]> {
+  const { rows } = await db.query<TaskRow>(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb)
          AS i(id uuid, result jsonb, execution_id text, output text, tokens_used int, execution_time_ms int,
@@ -58,10 +53,8 @@ export async function completeTasks(
               i.execution_time_ms, 'success', i.input_tokens, i.output_tokens,
               ${attemptCostUsd('done.agent_id', 'i.input_tokens', 'i.output_tokens')}
        FROM done JOIN input i ON i.id = done.id
-     ), ${claimCtes('$2', '$3', '$4', '$5')}
-     SELECT 'completed' AS kind, done.* FROM done
-     UNION ALL
-     SELECT 'claimed' AS kind, claimed.* FROM claimed`,
+     )
+     SELECT * FROM done`,
     [
       JSON.stringify(
         batch.map((c) => ({
@@ -76,16 +69,10 @@ export async function completeTasks(
         })),
       ),
       owner,
-      claim.limit,
-      claim.leaseSeconds,
-      claim.excludedAgents,
     ],
     { prepare: true },
   );
-  return {
-    completed: rows.filter((r) => r.kind === 'completed'),
-    claimed: inQueueOrder(rows.filter((r) => r.kind === 'claimed')),
-  };
+  return rows;
 }
 
 /** The provider's token counts, carried in the task's output (`{text, usage}`). */
