@@ -6,7 +6,7 @@
 import type { Queryable } from '../db/index.js';
 import type { Page, PageRequest } from '../domain.js';
 import { notFound } from '../errors.js';
-import { isUuid, pageBounds, selectPage, Where } from './sql.js';
+import { isUuid, pageBounds } from './sql.js';
 import type { WorkflowDefinition } from './workflows.js';
 
 export type WorkflowRunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -193,36 +193,6 @@ export class WorkflowRunRepository {
       ),
     ]);
     return { items: page.rows.map(toRunSummary), total: count.rows[0]?.total ?? 0, limit, offset };
-  }
-
-  /**
-   * One workflow's runs, newest first, without their steps (a run's page reads those): the
-   * console's run history. `createdBy` narrows to one user's runs.
-   */
-  listForWorkflow(
-    workflow: { id: string; workflowId: string },
-    filters: PageRequest & { createdBy?: string },
-  ): Promise<Page<Omit<WorkflowRun, 'steps' | 'input' | 'output'>>> {
-    const where = new Where().add('workflow_id = ?', workflow.id).add('created_by = ?', filters.createdBy);
-    return selectPage<RunRow, Omit<WorkflowRun, 'steps' | 'input' | 'output'>>(
-      this.db,
-      'workflow_runs',
-      where,
-      'created_at DESC, id',
-      filters,
-      (row) => ({
-        runId: row.id,
-        workflowId: workflow.workflowId,
-        workflowVersion: row.workflow_version,
-        status: row.status,
-        error: row.error,
-        createdBy: row.created_by,
-        metadata: row.metadata ?? {},
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-        completedAt: row.completed_at,
-      }),
-    );
   }
 
   /** Locks the run row until the surrounding transaction ends; null when there is no such run. */

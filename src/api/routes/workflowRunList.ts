@@ -33,9 +33,11 @@ export const workflowRunListRoutes: FastifyPluginAsync<{ system: System }> = asy
       },
     },
     async (request) => {
+      // An unknown workflow is a 404, not an empty page.
       const workflow = await system.workflows.get(request.params.workflowId);
-      return system.repos.workflowRuns.listForWorkflow(workflow, {
+      return system.repos.workflowRuns.list({
         ...request.query,
+        workflowId: workflow.workflowId,
         createdBy: ownerScope(request),
       });
     },
