@@ -3,6 +3,7 @@ import { type Config, ConfigError, environmentWithDotenv, loadConfig } from '../
 import { lockHolder } from '../db/dataDirLock.js';
 import { openDb } from '../db/index.js';
 import { MigrationError, migrate } from '../db/migrate.js';
+import type { Page } from '../domain.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createSystem, type System, type SystemOptions } from '../system.js';
@@ -90,4 +91,17 @@ export function viaServerOrDb<T>(
 
 export function print(value: unknown, json: boolean, human: () => string): void {
   console.log(json ? JSON.stringify(value, null, 2) : human());
+}
+
+/** The options every `list` command takes: `--limit`, `--offset`, `--json`. */
+export function pageOptions(command: Command): Command {
+  return command
+    .option('--limit <n>', 'page size', (v) => Number(v), 50)
+    .option('--offset <n>', 'skip', (v) => Number(v), 0)
+    .option('--json', 'print JSON');
+}
+
+/** Prints a page: as JSON, or one line per item and the count. */
+export function printPage<T>(page: Page<T>, json: boolean, line: (item: T) => string): void {
+  print(page, json, () => [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'));
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Agent, Page } from '../../domain.js';
 import { query } from '../apiClient.js';
-import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { pageOptions, print, printPage, reportAndExit, viaServerOrDb } from '../context.js';
 
 function line(a: Agent): string {
   return `${a.agentId}\t${a.status}\t${a.modelProvider}/${a.modelName ?? '-'}\t${a.name}`;
@@ -67,29 +67,25 @@ export function registerAgentCommands(program: Command): void {
       }
     });
 
-  agent
-    .command('list')
-    .description('List agents (newest first)')
-    .option('--status <status>')
-    .option('-q, --query <text>', 'full-text search')
-    .option('--limit <n>', 'page size', (v) => Number(v), 50)
-    .option('--offset <n>', 'skip', (v) => Number(v), 0)
-    .option('--json', 'print JSON')
-    .action(async (o, command: Command) => {
-      try {
-        const filters = { status: o.status, q: o.query, limit: o.limit, offset: o.offset };
-        const page = await viaServerOrDb(
-          command,
-          (api) => api.get<Page<Agent>>(`/api/agents${query(filters)}`),
-          (s) => s.agents.list(filters),
-        );
-        print(page, o.json, () =>
-          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
-        );
-      } catch (error) {
-        reportAndExit(error);
-      }
-    });
+  pageOptions(
+    agent
+      .command('list')
+      .description('List agents (newest first)')
+      .option('--status <status>')
+      .option('-q, --query <text>', 'full-text search'),
+  ).action(async (o, command: Command) => {
+    try {
+      const filters = { status: o.status, q: o.query, limit: o.limit, offset: o.offset };
+      const page = await viaServerOrDb(
+        command,
+        (api) => api.get<Page<Agent>>(`/api/agents${query(filters)}`),
+        (s) => s.agents.list(filters),
+      );
+      printPage(page, o.json, line);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
 
   agent
     .command('get <agentId>')

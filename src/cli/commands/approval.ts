@@ -7,7 +7,7 @@ import type { Page } from '../../domain.js';
 import type { Approval } from '../../repositories/approvals.js';
 import { APPROVAL_STATUSES } from '../../repositories/approvals.js';
 import { query } from '../apiClient.js';
-import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { pageOptions, print, printPage, reportAndExit, viaServerOrDb } from '../context.js';
 
 function line(a: Approval): string {
   const what =
@@ -30,29 +30,25 @@ export function registerApprovalCommands(program: Command): void {
     .command('approval')
     .description('Decide what tool calls and workflow steps wait for');
 
-  approval
-    .command('list')
-    .option('--status <status>', APPROVAL_STATUSES.join('|'))
-    .option('--task <taskId>', "only this task's")
-    .option('--run <runId>', "only this workflow run's")
-    .option('--limit <n>', 'page size', (v) => Number(v), 50)
-    .option('--offset <n>', 'skip', (v) => Number(v), 0)
-    .option('--json', 'print JSON')
-    .action(async (o, command: Command) => {
-      try {
-        const filters = { status: o.status, taskId: o.task, runId: o.run, limit: o.limit, offset: o.offset };
-        const page = await viaServerOrDb(
-          command,
-          (api) => api.get<Page<Approval>>(`/api/approvals${query(filters)}`),
-          (s) => s.approvals.list(filters, OPERATOR),
-        );
-        print(page, o.json, () =>
-          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
-        );
-      } catch (error) {
-        reportAndExit(error);
-      }
-    });
+  pageOptions(
+    approval
+      .command('list')
+      .option('--status <status>', APPROVAL_STATUSES.join('|'))
+      .option('--task <taskId>', "only this task's")
+      .option('--run <runId>', "only this workflow run's"),
+  ).action(async (o, command: Command) => {
+    try {
+      const filters = { status: o.status, taskId: o.task, runId: o.run, limit: o.limit, offset: o.offset };
+      const page = await viaServerOrDb(
+        command,
+        (api) => api.get<Page<Approval>>(`/api/approvals${query(filters)}`),
+        (s) => s.approvals.list(filters, OPERATOR),
+      );
+      printPage(page, o.json, line);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
 
   for (const decision of ['approve', 'reject'] as const) {
     const cmd = approval

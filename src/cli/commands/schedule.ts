@@ -6,7 +6,7 @@ import { validation } from '../../errors.js';
 import type { Schedule } from '../../repositories/schedules.js';
 import type { System } from '../../system.js';
 import { query } from '../apiClient.js';
-import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { pageOptions, print, printPage, reportAndExit, viaServerOrDb } from '../context.js';
 
 function line(s: Schedule): string {
   const target = 'workflowId' in s.target ? `workflow ${s.target.workflowId}` : `agent ${s.target.agentId}`;
@@ -82,13 +82,8 @@ export function registerScheduleCommands(program: Command): void {
       }
     });
 
-  schedule
-    .command('list')
-    .description('List schedules (newest first)')
-    .option('--limit <n>', 'page size', (v) => Number(v), 50)
-    .option('--offset <n>', 'skip', (v) => Number(v), 0)
-    .option('--json', 'print JSON')
-    .action(async (o, command: Command) => {
+  pageOptions(schedule.command('list').description('List schedules (newest first)')).action(
+    async (o, command: Command) => {
       try {
         const filters = { limit: o.limit, offset: o.offset };
         const page = await viaServerOrDb(
@@ -96,13 +91,12 @@ export function registerScheduleCommands(program: Command): void {
           (api) => api.get<Page<Schedule>>(`/api/schedules${query(filters)}`),
           (s) => s.schedules.list(filters),
         );
-        print(page, o.json, () =>
-          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
-        );
+        printPage(page, o.json, line);
       } catch (error) {
         reportAndExit(error);
       }
-    });
+    },
+  );
 
   schedule
     .command('delete <scheduleId>')

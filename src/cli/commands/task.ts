@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { type Page, TASK_STATUSES, type Task, TERMINAL_TASK_STATUSES } from '../../domain.js';
 import type { System } from '../../system.js';
 import { type ApiClient, query } from '../apiClient.js';
-import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { pageOptions, print, printPage, reportAndExit, viaServerOrDb } from '../context.js';
 import { ProgressLine } from '../progress.js';
 import { followTaskLocal, followTaskRemote } from '../taskStream.js';
 
@@ -164,28 +164,21 @@ export function registerTaskCommands(program: Command): void {
       }
     });
 
-  task
-    .command('list')
-    .option('--status <status>', TASK_STATUSES.join('|'))
-    .option('--agent <agentId>')
-    .option('--limit <n>', 'page size', (v) => Number(v), 50)
-    .option('--offset <n>', 'skip', (v) => Number(v), 0)
-    .option('--json', 'print JSON')
-    .action(async (o, command: Command) => {
-      try {
-        const filters = { status: o.status, agentId: o.agent, limit: o.limit, offset: o.offset };
-        const page = await viaServerOrDb(
-          command,
-          (api) => api.get<Page<Task>>(`/api/tasks${query(filters)}`),
-          (s) => s.queue.list(filters),
-        );
-        print(page, o.json, () =>
-          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
-        );
-      } catch (error) {
-        reportAndExit(error);
-      }
-    });
+  pageOptions(
+    task.command('list').option('--status <status>', TASK_STATUSES.join('|')).option('--agent <agentId>'),
+  ).action(async (o, command: Command) => {
+    try {
+      const filters = { status: o.status, agentId: o.agent, limit: o.limit, offset: o.offset };
+      const page = await viaServerOrDb(
+        command,
+        (api) => api.get<Page<Task>>(`/api/tasks${query(filters)}`),
+        (s) => s.queue.list(filters),
+      );
+      printPage(page, o.json, line);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
 
   task
     .command('cancel <taskId>')

@@ -4,7 +4,7 @@ import { type Page, USER_ROLES, type User, type UserRole } from '../../domain.js
 import { validation } from '../../errors.js';
 import { generatePassword } from '../../security/passwords.js';
 import { query } from '../apiClient.js';
-import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { print, printPage, reportAndExit, viaServerOrDb } from '../context.js';
 import { promptPassword } from '../prompt.js';
 
 function line(u: User): string {
@@ -76,9 +76,7 @@ export function registerUserCommands(program: Command): void {
           (api) => api.get<Page<User>>(`/api/users${query({ role: o.role, limit: 500 })}`),
           (s) => s.repos.users.list({ role: o.role, limit: 500 }),
         );
-        print(page, Boolean(o.json), () =>
-          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
-        );
+        printPage(page, Boolean(o.json), line);
       } catch (error) {
         reportAndExit(error);
       }

@@ -6,7 +6,7 @@ import type { WorkflowRun } from '../../repositories/workflowRuns.js';
 import type { NewWorkflow, Workflow } from '../../repositories/workflows.js';
 import type { System } from '../../system.js';
 import { query } from '../apiClient.js';
-import { print, reportAndExit, viaServerOrDb } from '../context.js';
+import { pageOptions, print, printPage, reportAndExit, viaServerOrDb } from '../context.js';
 
 function line(w: Workflow): string {
   return `${w.workflowId}\tv${w.version}\t${w.definition.steps.length} steps\t${w.name}`;
@@ -42,13 +42,8 @@ const cliAudit = (s: System, action: string, resourceId: string) =>
 export function registerWorkflowCommands(program: Command): void {
   const workflow = program.command('workflow').description('Manage and run workflows');
 
-  workflow
-    .command('list')
-    .description('List workflows (newest first)')
-    .option('--limit <n>', 'page size', (v) => Number(v), 50)
-    .option('--offset <n>', 'skip', (v) => Number(v), 0)
-    .option('--json', 'print JSON')
-    .action(async (o, command: Command) => {
+  pageOptions(workflow.command('list').description('List workflows (newest first)')).action(
+    async (o, command: Command) => {
       try {
         const filters = { limit: o.limit, offset: o.offset };
         const page = await viaServerOrDb(
@@ -56,13 +51,12 @@ export function registerWorkflowCommands(program: Command): void {
           (api) => api.get<Page<Workflow>>(`/api/workflows${query(filters)}`),
           (s) => s.workflows.list(filters),
         );
-        print(page, o.json, () =>
-          [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'),
-        );
+        printPage(page, o.json, line);
       } catch (error) {
         reportAndExit(error);
       }
-    });
+    },
+  );
 
   workflow
     .command('get <workflowId>')
