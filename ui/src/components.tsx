@@ -84,6 +84,42 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="muted">{children}</p>;
 }
 
+/**
+ * A page's list: the `empty` text when there are no items, a table otherwise — a caption for
+ * screen readers, a header per column (an empty label is read out as "Actions"), a row per item,
+ * then `footer` (a pager). Nothing while the items load.
+ */
+export function ListTable<T>(props: {
+  caption: string;
+  empty: string;
+  columns: string[];
+  items: T[] | undefined;
+  row: (item: T) => JSX.Element;
+  footer?: ComponentChildren;
+}) {
+  const { items } = props;
+  if (!items) return null;
+  if (items.length === 0) return <Empty>{props.empty}</Empty>;
+  return (
+    <>
+      <table>
+        <caption class="sr-only">{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((label) => (
+              <th scope="col" key={label}>
+                {label || <span class="sr-only">Actions</span>}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{items.map(props.row)}</tbody>
+      </table>
+      {props.footer}
+    </>
+  );
+}
+
 export function Pager(props: {
   offset: number;
   limit: number;

@@ -2,11 +2,11 @@ import { useState } from 'preact/hooks';
 import { type Agent, api, type Page, post, query } from '../api';
 import {
   Confirm,
-  Empty,
   ErrorNote,
   Field,
   Json,
   Link,
+  ListTable,
   PageHeader,
   Section,
   Status,
@@ -66,41 +66,30 @@ export function AgentsPage() {
         </Field>
       </form>
       <ErrorNote error={agents.error} />
-      {agents.data && agents.data.items.length === 0 && <Empty>No agents match.</Empty>}
-      {agents.data && agents.data.items.length > 0 && (
-        <table>
-          <caption class="sr-only">Agents</caption>
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Name</th>
-              <th scope="col">Provider</th>
-              <th scope="col">Status</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {agents.data.items.map((a) => (
-              <tr key={a.id}>
-                <td>
-                  <Link to={`/agents/${encodeURIComponent(a.agentId)}`}>{a.agentId}</Link>
-                </td>
-                <td>{a.name}</td>
-                <td>
-                  {a.modelProvider}
-                  {a.modelName ? ` / ${a.modelName}` : ''}
-                </td>
-                <td>
-                  <Status value={a.status} />
-                </td>
-                <td>
-                  <When at={a.updatedAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        caption="Agents"
+        empty="No agents match."
+        columns={['Agent', 'Name', 'Provider', 'Status', 'Updated']}
+        items={agents.data?.items}
+        row={(a) => (
+          <tr key={a.id}>
+            <td>
+              <Link to={`/agents/${encodeURIComponent(a.agentId)}`}>{a.agentId}</Link>
+            </td>
+            <td>{a.name}</td>
+            <td>
+              {a.modelProvider}
+              {a.modelName ? ` / ${a.modelName}` : ''}
+            </td>
+            <td>
+              <Status value={a.status} />
+            </td>
+            <td>
+              <When at={a.updatedAt} />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, query } from '../api';
-import { Empty, ErrorNote, Field, PageHeader, Pager, When } from '../components';
+import { ErrorNote, Field, ListTable, PageHeader, Pager, When } from '../components';
 import { useAction, useResource } from '../hooks';
 
 interface AuditRow {
@@ -77,44 +77,31 @@ export function AuditPage() {
         </Field>
       </form>
       <ErrorNote error={rows.error} />
-      {rows.data?.items.length === 0 && <Empty>No audit rows match.</Empty>}
-      {rows.data && rows.data.items.length > 0 && (
-        <>
-          <table>
-            <caption class="sr-only">Audit rows</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Resource</th>
-                <th scope="col">User</th>
-                <th scope="col">IP</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.seq ?? '—'}</td>
-                  <td>
-                    <When at={r.createdAt} />
-                  </td>
-                  <td>{r.action}</td>
-                  <td>
-                    {r.resourceType}
-                    {r.resourceId ? ` ${r.resourceId}` : ''}
-                  </td>
-                  <td class="mono">{r.userId?.slice(0, 8) ?? '—'}</td>
-                  <td>{r.ipAddress ?? '—'}</td>
-                  <td class="mono small">{JSON.stringify(r.details)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager offset={offset} limit={LIMIT} total={rows.data.total} onChange={setOffset} />
-        </>
-      )}
+      <ListTable
+        caption="Audit rows"
+        empty="No audit rows match."
+        columns={['#', 'When', 'Action', 'Resource', 'User', 'IP', 'Details']}
+        items={rows.data?.items}
+        footer={
+          rows.data && <Pager offset={offset} limit={LIMIT} total={rows.data.total} onChange={setOffset} />
+        }
+        row={(r) => (
+          <tr key={r.id}>
+            <td>{r.seq ?? '—'}</td>
+            <td>
+              <When at={r.createdAt} />
+            </td>
+            <td>{r.action}</td>
+            <td>
+              {r.resourceType}
+              {r.resourceId ? ` ${r.resourceId}` : ''}
+            </td>
+            <td class="mono">{r.userId?.slice(0, 8) ?? '—'}</td>
+            <td>{r.ipAddress ?? '—'}</td>
+            <td class="mono small">{JSON.stringify(r.details)}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, post } from '../api';
-import { Empty, ErrorNote, Field, PageHeader, When } from '../components';
+import { ErrorNote, Field, ListTable, PageHeader, When } from '../components';
 import { useAction, useResource } from '../hooks';
 import { useUser } from '../session';
 
@@ -72,48 +72,34 @@ export function KeysPage() {
         </p>
       )}
       <ErrorNote error={keys.error ?? create.error ?? revoke.error} />
-      {keys.data?.items.length === 0 && <Empty>No API keys.</Empty>}
-      {keys.data && keys.data.items.length > 0 && (
-        <table>
-          <caption class="sr-only">API keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Role</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.items.map((k) => (
-              <tr key={k.id}>
-                <td>{k.name}</td>
-                <td class="mono">{k.prefix}…</td>
-                <td>{k.role}</td>
-                <td>
-                  <When at={k.expiresAt} />
-                </td>
-                <td>
-                  <When at={k.lastUsedAt} />
-                </td>
-                <td>
-                  {k.revokedAt ? (
-                    'revoked'
-                  ) : (
-                    <button type="button" class="small danger" onClick={() => revoke.run(k.id)}>
-                      Revoke <span class="sr-only">{k.name}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        caption="API keys"
+        empty="No API keys."
+        columns={['Name', 'Prefix', 'Role', 'Expires', 'Last used', '']}
+        items={keys.data?.items}
+        row={(k) => (
+          <tr key={k.id}>
+            <td>{k.name}</td>
+            <td class="mono">{k.prefix}…</td>
+            <td>{k.role}</td>
+            <td>
+              <When at={k.expiresAt} />
+            </td>
+            <td>
+              <When at={k.lastUsedAt} />
+            </td>
+            <td>
+              {k.revokedAt ? (
+                'revoked'
+              ) : (
+                <button type="button" class="small danger" onClick={() => revoke.run(k.id)}>
+                  Revoke <span class="sr-only">{k.name}</span>
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { api, type Page, post } from '../api';
-import { Confirm, Empty, ErrorNote, PageHeader, Status, When } from '../components';
+import { Confirm, ErrorNote, ListTable, PageHeader, Status, When } from '../components';
 import { useAction, useResource } from '../hooks';
 import { useUser } from '../session';
 
@@ -27,68 +27,54 @@ export function SchedulesPage() {
     <>
       <PageHeader title="Schedules" />
       <ErrorNote error={schedules.error ?? act.error} />
-      {schedules.data?.items.length === 0 && <Empty>No schedules.</Empty>}
-      {schedules.data && schedules.data.items.length > 0 && (
-        <table>
-          <caption class="sr-only">Schedules</caption>
-          <thead>
-            <tr>
-              <th scope="col">Schedule</th>
-              <th scope="col">Cron</th>
-              <th scope="col">Target</th>
-              <th scope="col">State</th>
-              <th scope="col">Next</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {schedules.data.items.map((s) => (
-              <tr key={s.scheduleId}>
-                <td>{s.scheduleId}</td>
-                <td class="mono">
-                  {s.cron} ({s.timezone})
-                </td>
-                <td>{s.target.agentId ? `agent ${s.target.agentId}` : `workflow ${s.target.workflowId}`}</td>
-                <td>
-                  <Status value={s.enabled ? 'active' : 'inactive'} />
-                </td>
-                <td>
-                  <When at={s.nextFireAt} />
-                </td>
-                <td>
-                  {writes && (
-                    <div class="buttons">
-                      <button
-                        type="button"
-                        class="small"
-                        onClick={() => act.run(() => post(`${path(s)}/trigger`))}
-                      >
-                        Run now <span class="sr-only">{s.scheduleId}</span>
-                      </button>
-                      <button
-                        type="button"
-                        class="small"
-                        onClick={() => act.run(() => api('PATCH', path(s), { enabled: !s.enabled }))}
-                      >
-                        {s.enabled ? 'Pause' : 'Resume'} <span class="sr-only">{s.scheduleId}</span>
-                      </button>
-                      <Confirm
-                        class="small danger"
-                        question={`Delete schedule ${s.scheduleId}?`}
-                        onConfirm={() => act.run(() => api('DELETE', path(s)))}
-                      >
-                        Delete <span class="sr-only">{s.scheduleId}</span>
-                      </Confirm>
-                    </div>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        caption="Schedules"
+        empty="No schedules."
+        columns={['Schedule', 'Cron', 'Target', 'State', 'Next', '']}
+        items={schedules.data?.items}
+        row={(s) => (
+          <tr key={s.scheduleId}>
+            <td>{s.scheduleId}</td>
+            <td class="mono">
+              {s.cron} ({s.timezone})
+            </td>
+            <td>{s.target.agentId ? `agent ${s.target.agentId}` : `workflow ${s.target.workflowId}`}</td>
+            <td>
+              <Status value={s.enabled ? 'active' : 'inactive'} />
+            </td>
+            <td>
+              <When at={s.nextFireAt} />
+            </td>
+            <td>
+              {writes && (
+                <div class="buttons">
+                  <button
+                    type="button"
+                    class="small"
+                    onClick={() => act.run(() => post(`${path(s)}/trigger`))}
+                  >
+                    Run now <span class="sr-only">{s.scheduleId}</span>
+                  </button>
+                  <button
+                    type="button"
+                    class="small"
+                    onClick={() => act.run(() => api('PATCH', path(s), { enabled: !s.enabled }))}
+                  >
+                    {s.enabled ? 'Pause' : 'Resume'} <span class="sr-only">{s.scheduleId}</span>
+                  </button>
+                  <Confirm
+                    class="small danger"
+                    question={`Delete schedule ${s.scheduleId}?`}
+                    onConfirm={() => act.run(() => api('DELETE', path(s)))}
+                  >
+                    Delete <span class="sr-only">{s.scheduleId}</span>
+                  </Confirm>
+                </div>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

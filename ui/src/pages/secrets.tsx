@@ -1,5 +1,5 @@
 import { api, type Page } from '../api';
-import { Confirm, Empty, ErrorNote, PageHeader, When } from '../components';
+import { Confirm, ErrorNote, ListTable, PageHeader, When } from '../components';
 import { useAction, useResource } from '../hooks';
 
 interface SecretInfo {
@@ -22,44 +22,32 @@ export function SecretsPage() {
         Values are never shown. Set one with <code>PUT /api/secrets/:name</code> or the CLI.
       </p>
       <ErrorNote error={secrets.error ?? remove.error} />
-      {secrets.data?.items.length === 0 && <Empty>No secrets stored.</Empty>}
-      {secrets.data && secrets.data.items.length > 0 && (
-        <table>
-          <caption class="sr-only">Secrets</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {secrets.data.items.map((s) => (
-              <tr key={s.name}>
-                <td class="mono">{s.name}</td>
-                <td>
-                  <When at={s.createdAt} />
-                </td>
-                <td>
-                  <When at={s.updatedAt} />
-                </td>
-                <td>
-                  <Confirm
-                    class="danger small"
-                    question={`Delete secret ${s.name}?`}
-                    onConfirm={() => remove.run(s.name)}
-                  >
-                    Delete <span class="sr-only">{s.name}</span>
-                  </Confirm>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        caption="Secrets"
+        empty="No secrets stored."
+        columns={['Name', 'Created', 'Updated', '']}
+        items={secrets.data?.items}
+        row={(s) => (
+          <tr key={s.name}>
+            <td class="mono">{s.name}</td>
+            <td>
+              <When at={s.createdAt} />
+            </td>
+            <td>
+              <When at={s.updatedAt} />
+            </td>
+            <td>
+              <Confirm
+                class="danger small"
+                question={`Delete secret ${s.name}?`}
+                onConfirm={() => remove.run(s.name)}
+              >
+                Delete <span class="sr-only">{s.name}</span>
+              </Confirm>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

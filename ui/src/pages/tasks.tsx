@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type Agent, type Page, post, query, type Task } from '../api';
-import { Empty, ErrorNote, Field, Link, PageHeader, Pager, Status, When } from '../components';
+import { ErrorNote, Field, Link, ListTable, PageHeader, Pager, Status, When } from '../components';
 import { useAction, useResource } from '../hooks';
 import { navigate, useLocation } from '../router';
 import { useCan } from '../session';
@@ -110,41 +110,30 @@ export function TasksPage() {
         </p>
       )}
       <ErrorNote error={tasks.error ?? bulk.error} />
-      {tasks.data && tasks.data.items.length === 0 && <Empty>No tasks match.</Empty>}
-      {tasks.data && tasks.data.items.length > 0 && (
-        <>
-          <table>
-            <caption class="sr-only">Tasks</caption>
-            <thead>
-              <tr>
-                <th scope="col">Task</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tasks.data.items.map((t) => (
-                <tr key={t.id} data-task={t.taskId}>
-                  <td>
-                    <Link to={`/tasks/${encodeURIComponent(t.taskId)}`}>{t.taskId}</Link>
-                  </td>
-                  <td>{agents.of(t)?.agentId ?? t.agentId ?? '—'}</td>
-                  <td>
-                    <Status value={t.status} />
-                  </td>
-                  <td>{t.retryCount}</td>
-                  <td>
-                    <When at={t.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager offset={offset} limit={LIMIT} total={tasks.data.total} onChange={setOffset} />
-        </>
-      )}
+      <ListTable
+        caption="Tasks"
+        empty="No tasks match."
+        columns={['Task', 'Agent', 'Status', 'Attempts', 'Created']}
+        items={tasks.data?.items}
+        footer={
+          tasks.data && <Pager offset={offset} limit={LIMIT} total={tasks.data.total} onChange={setOffset} />
+        }
+        row={(t) => (
+          <tr key={t.id} data-task={t.taskId}>
+            <td>
+              <Link to={`/tasks/${encodeURIComponent(t.taskId)}`}>{t.taskId}</Link>
+            </td>
+            <td>{agents.of(t)?.agentId ?? t.agentId ?? '—'}</td>
+            <td>
+              <Status value={t.status} />
+            </td>
+            <td>{t.retryCount}</td>
+            <td>
+              <When at={t.createdAt} />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Page, post, type User } from '../api';
-import { Empty, ErrorNote, Field, PageHeader, Status, When } from '../components';
+import { ErrorNote, Field, ListTable, PageHeader, Status, When } from '../components';
 import { useAction, useResource } from '../hooks';
 import { useUser } from '../session';
 
@@ -66,63 +66,49 @@ export function UsersPage() {
         </form>
       )}
       <ErrorNote error={users.error ?? patch.error} />
-      {users.data?.items.length === 0 && <Empty>No users.</Empty>}
-      {users.data && users.data.items.length > 0 && (
-        <table>
-          <caption class="sr-only">Users</caption>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Last login</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.data.items.map((u) => (
-              <tr key={u.id}>
-                <td>{u.username}</td>
-                <td>{u.email}</td>
-                <td>
-                  <label>
-                    <span class="sr-only">Role of {u.username}</span>
-                    <select
-                      value={u.role}
-                      disabled={u.id === me.id}
-                      onChange={(e) => patch.run(u.id, { role: e.currentTarget.value as User['role'] })}
-                    >
-                      <option value="admin">admin</option>
-                      <option value="user">user</option>
-                      <option value="viewer">viewer</option>
-                    </select>
-                  </label>
-                </td>
-                <td>
-                  <Status value={u.isActive ? 'active' : 'inactive'} />
-                </td>
-                <td>
-                  <When at={u.lastLogin} />
-                </td>
-                <td>
-                  {u.id !== me.id && (
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() => patch.run(u.id, { isActive: !u.isActive })}
-                    >
-                      {u.isActive ? 'Deactivate' : 'Activate'} <span class="sr-only">{u.username}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        caption="Users"
+        empty="No users."
+        columns={['Username', 'Email', 'Role', 'State', 'Last login', '']}
+        items={users.data?.items}
+        row={(u) => (
+          <tr key={u.id}>
+            <td>{u.username}</td>
+            <td>{u.email}</td>
+            <td>
+              <label>
+                <span class="sr-only">Role of {u.username}</span>
+                <select
+                  value={u.role}
+                  disabled={u.id === me.id}
+                  onChange={(e) => patch.run(u.id, { role: e.currentTarget.value as User['role'] })}
+                >
+                  <option value="admin">admin</option>
+                  <option value="user">user</option>
+                  <option value="viewer">viewer</option>
+                </select>
+              </label>
+            </td>
+            <td>
+              <Status value={u.isActive ? 'active' : 'inactive'} />
+            </td>
+            <td>
+              <When at={u.lastLogin} />
+            </td>
+            <td>
+              {u.id !== me.id && (
+                <button
+                  type="button"
+                  class="small"
+                  onClick={() => patch.run(u.id, { isActive: !u.isActive })}
+                >
+                  {u.isActive ? 'Deactivate' : 'Activate'} <span class="sr-only">{u.username}</span>
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,6 +1,17 @@
 import { useState } from 'preact/hooks';
 import { type Page, post, type Workflow, type WorkflowRun } from '../api';
-import { Empty, ErrorNote, Field, Json, Link, PageHeader, Section, Status, When } from '../components';
+import {
+  Empty,
+  ErrorNote,
+  Field,
+  Json,
+  Link,
+  ListTable,
+  PageHeader,
+  Section,
+  Status,
+  When,
+} from '../components';
 import { Dag } from '../dag';
 import { useAction, useResource } from '../hooks';
 import { navigate } from '../router';
@@ -80,36 +91,25 @@ export function WorkflowsPage() {
         </form>
       )}
       <ErrorNote error={workflows.error} />
-      {workflows.data?.items.length === 0 && <Empty>No workflows yet.</Empty>}
-      {workflows.data && workflows.data.items.length > 0 && (
-        <table>
-          <caption class="sr-only">Workflows</caption>
-          <thead>
-            <tr>
-              <th scope="col">Workflow</th>
-              <th scope="col">Name</th>
-              <th scope="col">Steps</th>
-              <th scope="col">Version</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {workflows.data.items.map((w) => (
-              <tr key={w.workflowId}>
-                <td>
-                  <Link to={`/workflows/${encodeURIComponent(w.workflowId)}`}>{w.workflowId}</Link>
-                </td>
-                <td>{w.name}</td>
-                <td>{w.definition.steps.length}</td>
-                <td>{w.version}</td>
-                <td>
-                  <When at={w.updatedAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        caption="Workflows"
+        empty="No workflows yet."
+        columns={['Workflow', 'Name', 'Steps', 'Version', 'Updated']}
+        items={workflows.data?.items}
+        row={(w) => (
+          <tr key={w.workflowId}>
+            <td>
+              <Link to={`/workflows/${encodeURIComponent(w.workflowId)}`}>{w.workflowId}</Link>
+            </td>
+            <td>{w.name}</td>
+            <td>{w.definition.steps.length}</td>
+            <td>{w.version}</td>
+            <td>
+              <When at={w.updatedAt} />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }
