@@ -211,4 +211,22 @@ describe.each(dbTargets)('usage, cost and budgets over HTTP on %s', (target) => 
     await t.inject({ method: 'PATCH', url: `/api/users/${bob.user.id}`, payload: { budgetUsdPerDay: null } });
     expect((await run(bob, 'priced')).status).toBe('completed');
   });
+
+  it('prices a thread turn the same way: tokens and cost on its execution', async () => {
+    const thread = await as(alice)({ method: 'POST', url: '/api/threads', payload: { agentId: 'priced' } });
+    expect(thread.statusCode, thread.body).toBe(201);
+    const sent = await as(alice)({
+      method: 'POST',
+      url: `/api/threads/${thread.json().threadId}/messages`,
+      payload: { content: 'how much is this turn' },
+    });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const { taskId } = sent.json();
+    const done = (await as(alice)(`/api/tasks/${taskId}?wait=20`)).json();
+    expect(done.status).toBe('completed');
+    const executions = (await as(alice)(`/api/tasks/${taskId}/executions`)).json().items;
+    expect(executions).toHaveLength(1);
+    expect(executions[0]).toMatchObject({ inputTokens: 1000, outputTokens: 500 });
+    expect(executions[0].costUsd).toBeCloseTo(CALL_COST, 9);
+  });
 });

@@ -1,17 +1,21 @@
 import type { Queryable } from '../../../db/index.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
+import type { Usage } from '../../providers/types.js';
+import { attemptCostUsd } from '../../queue/sql/attemptCost.js';
 import type { Completion } from '../../queue/sql/completeTasks.js';
 
 /**
- * Completes one thread task and records its attempt (as `completeTasks` does for a batch), inside
- * the transaction that appends the turn: the turn is in the thread exactly when the task is
- * completed. `lease_owner = $2`: a worker whose lease was taken back changes nothing.
+ * Completes one thread task and records its attempt (as `completeTasks` does for a batch: tokens
+ * in and out, and the cost at the agent's model's prices), inside the transaction that appends the
+ * turn: the turn is in the thread exactly when the task is completed. `lease_owner = $2`: a worker
+ * whose lease was taken back changes nothing.
  */
 export async function completeThreadTask(
   tx: Queryable,
   owner: string,
   c: Completion,
 ): Promise<TaskRow | undefined> {
+  const usage = (c.result as { usage?: Usage } | null)?.usage;
   const { rows } = await tx.query<TaskRow>(
     `WITH done AS (
        UPDATE tasks
@@ -21,11 +25,23 @@ export async function completeThreadTask(
        RETURNING *
      ), attempt AS (
        INSERT INTO agent_executions (execution_id, agent_id, task_id, input, output, tokens_used,
-                                     execution_time_ms, status)
-       SELECT $4, done.agent_id, done.id, done.input::text, $5, $6, $7, 'success' FROM done
+                                     execution_time_ms, status, input_tokens, output_tokens, cost_usd)
+       SELECT $4, done.agent_id, done.id, done.input::text, $5, $6, $7, 'success', $8::int, $9::int,
+              ${attemptCostUsd('done.agent_id', '$8::int', '$9::int')}
+       FROM done
      )
      SELECT * FROM done`,
-    [c.id, owner, JSON.stringify(c.result), c.executionId, c.output, c.tokensUsed, c.executionTimeMs],
+    [
+      c.id,
+      owner,
+      JSON.stringify(c.result),
+      c.executionId,
+      c.output,
+      c.tokensUsed,
+      c.executionTimeMs,
+      usage?.promptTokens ?? null,
+      usage?.completionTokens ?? null,
+    ],
   );
   return rows[0];
 }
