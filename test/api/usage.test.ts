@@ -229,4 +229,17 @@ describe.each(dbTargets)('usage, cost and budgets over HTTP on %s', (target) => 
     expect(executions[0]).toMatchObject({ inputTokens: 1000, outputTokens: 500 });
     expect(executions[0].costUsd).toBeCloseTo(CALL_COST, 9);
   });
+
+  it("keeps each user's spending today in one row, equal to the sum of their priced executions", async () => {
+    for (const caller of [alice, bob]) {
+      const { rows } = await t.system.db.query<{ kept: number; summed: number }>(
+        `SELECT (SELECT cost_usd FROM usage_user_daily WHERE user_id = $1 AND day = CAST(LOCALTIMESTAMP AS DATE)) AS kept,
+                (SELECT SUM(e.cost_usd) FROM agent_executions e JOIN tasks t ON t.id = e.task_id
+                  WHERE t.created_by = $1 AND e.created_at >= date_trunc('day', LOCALTIMESTAMP)) AS summed`,
+        [caller.user.id],
+      );
+      expect(rows[0].summed).toBeGreaterThan(0);
+      expect(rows[0].kept).toBeCloseTo(rows[0].summed, 9);
+    }
+  });
 });

@@ -18,3 +18,17 @@ export function attemptCostUsd(agentUuid: string, inputTokens: string, outputTok
          ORDER BY (m.status = 'deployed') DESC, m.deployed_at DESC NULLS LAST, m.created_at DESC
          LIMIT 1), 0)`;
 }
+
+/**
+ * The body of a data-modifying CTE that adds priced attempts to their owners' spending today
+ * (`usage_user_daily`, migration 039), in the statement that records them. `source` is a CTE with
+ * `created_by` and `cost` columns. Owners are written in one fixed order, so two statements never
+ * wait for each other's rows in opposite orders.
+ */
+export function addUserSpend(source: string): string {
+  return `INSERT INTO usage_user_daily (user_id, day, cost_usd)
+       SELECT created_by, CAST(LOCALTIMESTAMP AS DATE), SUM(cost) FROM ${source}
+       WHERE created_by IS NOT NULL AND cost > 0
+       GROUP BY created_by ORDER BY created_by
+       ON CONFLICT (user_id, day) DO UPDATE SET cost_usd = usage_user_daily.cost_usd + EXCLUDED.cost_usd`;
+}

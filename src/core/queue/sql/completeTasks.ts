@@ -1,7 +1,7 @@
 import type { Queryable } from '../../../db/index.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
 import type { Usage } from '../../providers/types.js';
-import { attemptCostUsd } from './attemptCost.js';
+import { addUserSpend, attemptCostUsd } from './attemptCost.js';
 
 export interface AttemptRecord {
   executionId: string;
@@ -19,8 +19,8 @@ export interface Completion extends AttemptRecord {
 /**
  * Marks a batch of tasks completed and records their attempts — one statement, one round trip,
  * one commit (one WAL flush) for all of it:
- * - the data-modifying CTE writes the `agent_executions` rows in the same transaction as the
- *   state change (SPEC §5);
+ * - the data-modifying CTEs write the `agent_executions` rows in the same transaction as the
+ *   state change (SPEC §5), and add their cost to the owners' spending today (budgets);
  * - `lease_owner = $2` makes a worker whose lease was taken back unable to overwrite the new
  *   owner's work: its tasks are simply not among the completed rows.
  * It used to claim new tasks for the freed slots in the same statement; since a slot is freed as
@@ -46,13 +46,19 @@ export async function completeTasks(db: Queryable, owner: string, batch: Complet
        FROM input i
        WHERE t.id = i.id AND t.lease_owner = $2 AND NOT (t.status IS DISTINCT FROM 'running')
        RETURNING t.*
+     ), priced AS (
+       SELECT i.execution_id, done.agent_id, done.id AS task_id, done.input::text AS task_input, i.output,
+              i.tokens_used, i.execution_time_ms, i.input_tokens, i.output_tokens, done.created_by,
+              ${attemptCostUsd('done.agent_id', 'i.input_tokens', 'i.output_tokens')} AS cost
+       FROM done JOIN input i ON i.id = done.id
      ), attempt AS (
        INSERT INTO agent_executions (execution_id, agent_id, task_id, input, output, tokens_used,
                                      execution_time_ms, status, input_tokens, output_tokens, cost_usd)
-       SELECT i.execution_id, done.agent_id, done.id, done.input::text, i.output, i.tokens_used,
-              i.execution_time_ms, 'success', i.input_tokens, i.output_tokens,
-              ${attemptCostUsd('done.agent_id', 'i.input_tokens', 'i.output_tokens')}
-       FROM done JOIN input i ON i.id = done.id
+       SELECT execution_id, agent_id, task_id, task_input, output, tokens_used, execution_time_ms,
+              'success', input_tokens, output_tokens, cost
+       FROM priced
+     ), spend AS (
+       ${addUserSpend('priced')}
      )
      SELECT * FROM done`,
     [

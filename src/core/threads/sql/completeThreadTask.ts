@@ -1,7 +1,7 @@
 import type { Queryable } from '../../../db/index.js';
 import type { TaskRow } from '../../../repositories/tasks.js';
 import type { Usage } from '../../providers/types.js';
-import { attemptCostUsd } from '../../queue/sql/attemptCost.js';
+import { addUserSpend, attemptCostUsd } from '../../queue/sql/attemptCost.js';
 import type { Completion } from '../../queue/sql/completeTasks.js';
 
 /**
@@ -23,12 +23,16 @@ export async function completeThreadTask(
            lease_owner = NULL, lease_expires_at = NULL
        WHERE id = $1 AND status = 'running' AND lease_owner = $2
        RETURNING *
+     ), priced AS (
+       SELECT done.agent_id, done.id AS task_id, done.input::text AS task_input, done.created_by,
+              ${attemptCostUsd('done.agent_id', '$8::int', '$9::int')} AS cost
+       FROM done
      ), attempt AS (
        INSERT INTO agent_executions (execution_id, agent_id, task_id, input, output, tokens_used,
                                      execution_time_ms, status, input_tokens, output_tokens, cost_usd)
-       SELECT $4, done.agent_id, done.id, done.input::text, $5, $6, $7, 'success', $8::int, $9::int,
-              ${attemptCostUsd('done.agent_id', '$8::int', '$9::int')}
-       FROM done
+       SELECT $4, agent_id, task_id, task_input, $5, $6, $7, 'success', $8::int, $9::int, cost FROM priced
+     ), spend AS (
+       ${addUserSpend('priced')}
      )
      SELECT * FROM done`,
     [
