@@ -44,7 +44,7 @@ import { secretInfoSchema } from './schemas/secrets.js';
 import { executionSchema, taskSchema } from './schemas/tasks.js';
 import { apiKeySchema, threatSchema, userSchema } from './schemas/users.js';
 import { workflowRunSchema, workflowSchema } from './schemas/workflows.js';
-import { helmetHeaders } from './securityHeaders.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
 import { registerHttpTracing } from './tracing.js';
 import { validatorCompiler } from './validation.js';
 
@@ -150,9 +150,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
   // helmet's set, computed once (securityHeaders.ts). The API serves JSON; the only HTML is /docs
   // (Swagger UI) and the console, with policies of their own; JSON answers get a deny-all policy
   // in the onSend hook below.
-  const securityHeaders = helmetHeaders();
   app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(securityHeaders);
+    reply.headers(SECURITY_HEADERS);
     done();
   });
 

@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { validation } from '../errors.js';
 import { errorBody } from './errorHandler.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
 
 /**
  * How deep a request's JSON may nest. PostgreSQL refuses deeper jsonb ("stack depth limit
@@ -48,15 +49,6 @@ export async function refuseNulCharacters(request: FastifyRequest): Promise<void
     : validation(`${field} is nested deeper than ${MAX_JSON_DEPTH} levels`, { field });
 }
 
-/**
- * Headers every answer carries even where no hook ran (helmet adds the full set on routed
- * requests). JSON answers are never framed or sniffed, and load nothing.
- */
-export const BASELINE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'SAMEORIGIN',
-  'referrer-policy': 'no-referrer',
-};
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
 /**
@@ -69,8 +61,9 @@ export function routerError(error: Error & { code?: string }, request: FastifyRe
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? 'A path parameter is too long'
       : 'The URL is malformed (bad percent-encoding)';
-  for (const [name, value] of Object.entries(BASELINE_SECURITY_HEADERS)) reply.header(name, value);
+  // No hook ran: the security headers go on here, the same set as every routed answer's.
   reply
+    .headers(SECURITY_HEADERS)
     .header('content-security-policy', API_CONTENT_SECURITY_POLICY)
     .header('cache-control', 'no-store')
     .header('x-request-id', request.id);

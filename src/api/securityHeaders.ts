@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 
-export function helmetHeaders(): Readonly<Record<string, string>> {
+function helmetHeaders(): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {
@@ -29,3 +29,6 @@ export function helmetHeaders(): Readonly<Record<string, string>> {
   if (failure) throw failure;
   return Object.freeze(headers);
 }
+
+/** The headers every answer carries: routed ones from an `onRequest` hook, the router's refusals too. */
+export const SECURITY_HEADERS = helmetHeaders();
