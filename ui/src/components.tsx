@@ -71,6 +71,25 @@ export function PageHeader(props: { title: string; children?: ComponentChildren 
   );
 }
 
+/** A button that shows and hides a form below it (`aria-expanded` says which). */
+export function Disclosure(props: {
+  open: boolean;
+  onToggle: (open: boolean) => void;
+  primary?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <button
+      type="button"
+      class={props.primary ? 'primary' : undefined}
+      onClick={() => props.onToggle(!props.open)}
+      aria-expanded={props.open}
+    >
+      {props.children}
+    </button>
+  );
+}
+
 export function Section(props: { title: string; children: ComponentChildren }) {
   return (
     <section class="card" aria-label={props.title}>

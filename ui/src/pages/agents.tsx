@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { type Agent, api, type Page, post, query } from '../api';
 import {
   Confirm,
+  Disclosure,
   ErrorNote,
   Field,
   Json,
@@ -28,14 +29,9 @@ export function AgentsPage() {
     <>
       <PageHeader title="Agents">
         {can('agent:create') && (
-          <button
-            type="button"
-            class="primary"
-            onClick={() => setCreating(!creating)}
-            aria-expanded={creating}
-          >
+          <Disclosure primary open={creating} onToggle={setCreating}>
             New agent
-          </button>
+          </Disclosure>
         )}
       </PageHeader>
       {creating && (
@@ -188,9 +184,9 @@ export function AgentDetailPage({ agentId }: { agentId: string }) {
       <PageHeader title={`Agent ${agentId}`}>
         {a && can('agent:update') && (
           <>
-            <button type="button" onClick={() => setEditing(!editing)} aria-expanded={editing}>
+            <Disclosure open={editing} onToggle={setEditing}>
               Edit
-            </button>
+            </Disclosure>
             {a.status === 'active' ? (
               <button type="button" onClick={() => change.run('inactive')} disabled={change.busy}>
                 Deactivate

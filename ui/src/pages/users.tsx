@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Page, post, type User } from '../api';
-import { ErrorNote, Field, ListTable, PageHeader, Status, When } from '../components';
+import { Disclosure, ErrorNote, Field, ListTable, PageHeader, Status, When } from '../components';
 import { useAction, useResource } from '../hooks';
 import { useUser } from '../session';
 
@@ -24,9 +24,9 @@ export function UsersPage() {
   return (
     <>
       <PageHeader title="Users">
-        <button type="button" class="primary" onClick={() => setCreating(!creating)} aria-expanded={creating}>
+        <Disclosure primary open={creating} onToggle={setCreating}>
           New user
-        </button>
+        </Disclosure>
       </PageHeader>
       {creating && (
         <form

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { type Page, post, type Workflow, type WorkflowRun } from '../api';
 import {
+  Disclosure,
   Empty,
   ErrorNote,
   Field,
@@ -62,14 +63,9 @@ export function WorkflowsPage() {
     <>
       <PageHeader title="Workflows">
         {can('workflow:manage') && (
-          <button
-            type="button"
-            class="primary"
-            onClick={() => setCreating(!creating)}
-            aria-expanded={creating}
-          >
+          <Disclosure primary open={creating} onToggle={setCreating}>
             New workflow
-          </button>
+          </Disclosure>
         )}
       </PageHeader>
       {creating && (
