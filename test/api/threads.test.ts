@@ -20,6 +20,50 @@ const deltas = (events: SseEvent[]) =>
     .filter((e) => e.event === 'task:delta')
     .map((e) => JSON.parse(e.data) as { seq: number; text: string; attempt: number });
 
+/**
+ * Submits a 20-word `slow-echo` task, reads its stream on `from` until 6 events arrived, drops the
+ * connection and resumes on `to` with the last id seen as Last-Event-ID, to the end.
+ */
+async function dropAndResume(
+  inject: ReturnType<typeof injectAs>,
+  headers: Record<string, string>,
+  from: string,
+  to: string,
+  word: string,
+) {
+  const words = Array.from({ length: 20 }, (_, i) => `${word}${i}`).join(' ');
+  const res = await inject({
+    method: 'POST',
+    url: '/api/tasks',
+    payload: { agentId: 'slow-echo', input: { prompt: words } },
+  });
+  const { taskId } = res.json();
+  const first = connectSse(`${from}/api/tasks/${taskId}/stream`, headers);
+  await first.waitFor(6, 10_000);
+  first.close();
+  const seen = first.events.slice();
+  const second = connectSse(`${to}/api/tasks/${taskId}/stream`, {
+    ...headers,
+    'last-event-id': seen.at(-1)!.id!,
+  });
+  const status = await second.status;
+  await second.ended;
+  return { words, seen, second, status, all: [...seen, ...second.events] };
+}
+
+/** Both connections together: every event once, deltas 1…20 joining to the words, then the end. */
+function expectWholeStream(all: SseEvent[], words: string) {
+  const ids = all.map((e) => Number(e.id));
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(deltas(all).map((d) => d.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  expect(
+    deltas(all)
+      .map((d) => d.text)
+      .join(''),
+  ).toBe(words);
+  expect(all.at(-1)?.event).toBe('task:completed');
+}
+
 describe.each(dbTargets)('threads and streamed answers over HTTP on %s', (target) => {
   let h: Harness;
   let base: string;
@@ -210,33 +254,9 @@ describe.each(dbTargets)('threads and streamed answers over HTTP on %s', (target
   });
 
   it('resumes with Last-Event-ID on the same node: nothing lost, nothing repeated', async () => {
-    const words = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
-    const res = await as(alice)({
-      method: 'POST',
-      url: '/api/tasks',
-      payload: { agentId: 'slow-echo', input: { prompt: words } },
-    });
-    const { taskId } = res.json();
-    const first = connectSse(`${base}/api/tasks/${taskId}/stream`, alice.headers);
-    await first.waitFor(6, 10_000);
-    first.close();
-    const seen = first.events.slice();
-    const second = connectSse(`${base}/api/tasks/${taskId}/stream`, {
-      ...alice.headers,
-      'last-event-id': seen.at(-1)!.id!,
-    });
-    await second.ended;
-    const all = [...seen, ...second.events];
+    const { words, second, all } = await dropAndResume(as(alice), alice.headers, base, base, 'w');
     expect(second.events.some((e) => e.event === 'stream:reset')).toBe(false);
-    const ids = all.map((e) => Number(e.id));
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(deltas(all).map((d) => d.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect(
-      deltas(all)
-        .map((d) => d.text)
-        .join(''),
-    ).toBe(words);
-    expect(all.at(-1)?.event).toBe('task:completed');
+    expectWholeStream(all, words);
   });
 
   it('answers an unknown Last-Event-ID with stream:reset, then the task from its first kept event', async () => {
@@ -334,36 +354,15 @@ describe.runIf(dbTargets.includes('pg'))('resuming on another node', () => {
         modelProvider: 'echo',
         config: { streamDelayMs: 60 },
       });
-      const words = Array.from({ length: 20 }, (_, i) => `n${i}`).join(' ');
-      const res = await injectAs(
-        a.t.app,
-        alice,
-      )({
-        method: 'POST',
-        url: '/api/tasks',
-        payload: { agentId: 'slow-echo', input: { prompt: words } },
-      });
-      const { taskId } = res.json();
-      const first = connectSse(`${baseA}/api/tasks/${taskId}/stream`, alice.headers);
-      await first.waitFor(6, 10_000);
-      first.close();
-      const seen = first.events.slice();
-      const second = connectSse(`${baseB}/api/tasks/${taskId}/stream`, {
-        ...alice.headers,
-        'last-event-id': seen.at(-1)!.id!,
-      });
-      expect(await second.status).toBe(200);
-      await second.ended;
-      const all = [...seen, ...second.events];
-      const ids = all.map((e) => Number(e.id));
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(deltas(all).map((d) => d.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-      expect(
-        deltas(all)
-          .map((d) => d.text)
-          .join(''),
-      ).toBe(words);
-      expect(all.at(-1)?.event).toBe('task:completed');
+      const { words, seen, status, all } = await dropAndResume(
+        injectAs(a.t.app, alice),
+        alice.headers,
+        baseA,
+        baseB,
+        'n',
+      );
+      expect(status).toBe(200);
+      expectWholeStream(all, words);
       // /api/events on node B resumes from an id handed out by node A, too.
       const fromB = connectSse(`${baseB}/api/events`, { ...alice.headers, 'last-event-id': seen[0].id! });
       await fromB.waitFor(all.length - 1, 10_000);
