@@ -45,6 +45,11 @@ const MAX_BATCH = 500;
 const PAGE = 500;
 const WRITE_ATTEMPTS = 3;
 
+/** A `seq` as text (an SSE id, a NOTIFY payload): digits only, at most 18; otherwise undefined. */
+export function parseSeq(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,18}$/.test(text) ? Number(text) : undefined;
+}
+
 export function toLoggedEvent(row: EventLogRow): LoggedEvent {
   return {
     seq: Number(row.seq),
@@ -65,8 +70,6 @@ export class EventLog {
   private position = 0;
   /** The highest `seq` known to be committed: this node's appends and other nodes' NOTIFYs. */
   private lastKnown = 0;
-  /** Bumped on every subscribe: a tail jump computed before it must not be applied. */
-  private generation = 0;
   private reading: Promise<void> | undefined;
   private readAgain = false;
   private timers: NodeJS.Timeout[] = [];
@@ -132,7 +135,6 @@ export class EventLog {
 
   /** Live events in `seq` order, from the tail's position on. Returns the unsubscribe function. */
   subscribe(fn: LogListener): { unsubscribe: () => void; position: number } {
-    this.generation += 1;
     this.listeners.add(fn);
     return { unsubscribe: () => this.listeners.delete(fn), position: this.position };
   }
@@ -210,7 +212,7 @@ export class EventLog {
 
   /** A NOTIFY from a node's append: its payload is the batch's last `seq` (all below are readable). */
   private announced(payload: string): void {
-    const seq = /^\d{1,18}$/.test(payload) ? Number(payload) : undefined;
+    const seq = parseSeq(payload);
     if (seq === undefined) {
       this.resync();
       return;

@@ -4,7 +4,7 @@
  * replay wait in a buffer; anything at or below the cursor is dropped, so the seam between replay
  * and live neither loses nor repeats an event.
  */
-import type { EventLog, LoggedEvent } from './eventLog.js';
+import { type EventLog, type LoggedEvent, parseSeq } from './eventLog.js';
 import type { ReadFilter } from './sql/readEvents.js';
 
 export interface FollowOptions {
@@ -28,7 +28,7 @@ export async function resumePoint(
   lastEventId: string | undefined,
 ): Promise<{ after: number; reset: boolean }> {
   const { oldest, last } = await log.bounds();
-  const id = lastEventId !== undefined && /^\d{1,18}$/.test(lastEventId) ? Number(lastEventId) : undefined;
+  const id = parseSeq(lastEventId);
   const firstKept = oldest ?? last + 1;
   if (id === undefined || id > last || id < firstKept - 1) return { after: firstKept - 1, reset: true };
   return { after: id, reset: false };
