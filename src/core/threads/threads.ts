@@ -16,10 +16,9 @@ import type { ThreadRepository } from '../../repositories/threads.js';
 import type { AgentManager } from '../agentManager.js';
 import type { EventBus } from '../eventBus.js';
 import type { ChatMessage, ProviderResult } from '../providers/types.js';
-import type { Completion } from '../queue/sql/completeTasks.js';
+import { type Completion, completeTasks } from '../queue/sql/completeTasks.js';
 import type { TaskQueue } from '../queue/taskQueue.js';
 import { appendMessages } from './sql/appendMessages.js';
-import { completeThreadTask } from './sql/completeThreadTask.js';
 import { insertThreadTask } from './sql/insertThreadTask.js';
 import { activeThreadTasks, lockThread } from './sql/lockThread.js';
 import { promoteNext, stalledThreads } from './sql/promoteNext.js';
@@ -149,7 +148,8 @@ export class Threads {
     const threadId = task.threadId as string;
     return this.deps.db.transaction(async (tx) => {
       const lock = await lockThread(tx, threadId);
-      const row = await completeThreadTask(tx, this.deps.nodeId, completion);
+      // The queue's own completion (the attempt's row, its cost), as a batch of one in this transaction.
+      const [row] = await completeTasks(tx, this.deps.nodeId, [completion]);
       if (row && lock) {
         const messages = turnMessages(turnPrompt(task.input), completion.result as ProviderResult);
         await appendMessages(tx, threadId, task.taskId, messages);
