@@ -156,6 +156,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         taskId: e.taskId ?? null,
         ownerId: e.ownerId ?? null,
         payload: e.payload,
+        at: e.at,
       }),
     );
     await eventLog.start();

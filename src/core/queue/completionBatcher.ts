@@ -3,9 +3,8 @@
  * every task that finished while the previous statement ran.
  */
 import type { Db } from '../../db/index.js';
-import type { TaskRow } from '../../repositories/tasks.js';
 import { NaturalBatcher } from './naturalBatcher.js';
-import { type Completion, completeTasks } from './sql/completeTasks.js';
+import { type CompletedRow, type Completion, completeTasks } from './sql/completeTasks.js';
 
 const MAX_BATCH = 200;
 /**
@@ -18,7 +17,7 @@ const MAX_BATCH = 200;
 const MAX_IN_FLIGHT = 1;
 
 export class CompletionBatcher {
-  private readonly batcher: NaturalBatcher<Completion, TaskRow | undefined>;
+  private readonly batcher: NaturalBatcher<Completion, CompletedRow | undefined>;
 
   constructor(db: Db, owner: string) {
     this.batcher = new NaturalBatcher({
@@ -32,7 +31,7 @@ export class CompletionBatcher {
   }
 
   /** Resolves with the completed row, or undefined when the lease was no longer ours. */
-  complete(completion: Completion): Promise<TaskRow | undefined> {
+  complete(completion: Completion): Promise<CompletedRow | undefined> {
     return this.batcher.push(completion);
   }
 }

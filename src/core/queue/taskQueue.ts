@@ -80,6 +80,8 @@ export interface TaskQueueOptions {
   leaseMs?: number;
   drainMs?: number;
   backoff?: BackoffPolicy;
+  /** How long a task claimed ahead of a free slot waits for one before it is given back. */
+  holdMs?: number;
 }
 
 export interface TaskQueueDeps {
@@ -145,6 +147,7 @@ export class TaskQueue implements TaskRunner {
         leaseMs: options.leaseMs ?? 30_000,
         drainMs: options.drainMs ?? 30_000,
         backoff: options.backoff ?? new ExponentialBackoff(),
+        holdMs: options.holdMs,
       },
       {
         db: deps.db,

@@ -29,11 +29,12 @@ import type { BackoffPolicy } from './backoff.js';
 import { CANCEL_CHANNEL, NEW_TASK_CHANNEL } from './channels.js';
 import { type Checkpoint, readCheckpoint } from './checkpoint.js';
 import { CompletionBatcher } from './completionBatcher.js';
+import { HeldTasks } from './heldTasks.js';
 import { LeaseKeeper } from './lease.js';
 import type { QueueMetrics } from './metrics.js';
 import { reportFinished, reportReaped } from './outcomes.js';
 import { type ClaimRequest, claimTasks } from './sql/claimTasks.js';
-import type { Completion } from './sql/completeTasks.js';
+import { type CompletedRow, type Completion, completedTask } from './sql/completeTasks.js';
 import { failTask } from './sql/failTask.js';
 import { parkTask } from './sql/parkTask.js';
 import { reapExpiredLeases } from './sql/reapExpiredLeases.js';
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   /** How long stop() waits for running tasks before giving them back. */
   drainMs: number;
   backoff: BackoffPolicy;
+  /** The longest a task claimed ahead of a free slot is held for one (default 200 ms). */
+  holdMs?: number;
 }
 
 export interface WorkerDeps {
@@ -66,7 +69,7 @@ export interface WorkerDeps {
   /** The input a provider sees: a thread's task gets its thread's history (read at run time). */
   prepareInput?(task: Task): Promise<unknown>;
   /** Completes a thread's task and appends its turn in one transaction (instead of the batcher). */
-  completeThreadTask?(task: Task, completion: Completion): Promise<TaskRow | undefined>;
+  completeThreadTask?(task: Task, completion: Completion): Promise<CompletedRow | undefined>;
   /** Throws a non-retryable BUDGET_EXCEEDED error when the agent's or owner's budget is spent. */
   checkBudget?(agent: Agent, task: Task): Promise<void>;
   /** Answers a resumed task's deferred calls (children, decisions); throws TaskWaiting if some are open. */
@@ -91,6 +94,8 @@ interface Running {
 
 const MAX_BATCH = 50;
 const REAP_BATCH = 100;
+/** The longest a claimed-ahead task waits in this worker for a slot before it is given back. */
+const HOLD_MS = 200;
 
 export class TaskWorker {
   private readonly running = new Map<string, Running>();
@@ -99,6 +104,9 @@ export class TaskWorker {
    * next task runs while the completion commits), their lease is still held until it is written.
    */
   private readonly finishing = new Map<string, Running>();
+  /** Tasks claimed ahead of a free slot (claim-ahead), started as slots free. */
+  private readonly held: HeldTasks;
+  private holdTimer: NodeJS.Timeout | undefined;
   /** Slots promised to claims in flight, so two claims never fill the same slot. */
   private reserved = 0;
   private readonly agentSlots = new AgentSlots();
@@ -115,12 +123,13 @@ export class TaskWorker {
     private readonly deps: WorkerDeps,
   ) {
     this.completions = new CompletionBatcher(deps.db, options.nodeId);
+    this.held = new HeldTasks(options.maxConcurrent, options.holdMs ?? HOLD_MS);
     this.lease = new LeaseKeeper(
       deps.db,
       options.nodeId,
       options.leaseMs,
       {
-        held: () => [...this.running.keys(), ...this.finishing.keys()],
+        held: () => [...this.running.keys(), ...this.finishing.keys(), ...this.held.ids()],
         onCancelRequested: (id) => this.abort(id, 'cancel'),
         onLost: (id) => this.abort(id, 'lease-lost'),
       },
@@ -159,6 +168,9 @@ export class TaskWorker {
     this.timers = [];
     for (const un of this.unlisten.splice(0)) await un().catch(() => undefined);
     await this.claiming;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    await this.giveBack(this.held.takeAll());
     const deadline = Date.now() + drainMs;
     const all = () => Promise.all([...this.running.values(), ...this.finishing.values()].map((r) => r.done));
     while (this.running.size + this.finishing.size > 0 && Date.now() < deadline) {
@@ -197,17 +209,44 @@ export class TaskWorker {
   }
 
   abort(id: string, reason: AbortReason): void {
+    if (this.held.has(id)) {
+      this.abortHeld(id, reason);
+      return;
+    }
     const entry = this.running.get(id);
     if (entry && !entry.controller.signal.aborted) entry.controller.abort(new TaskAbort(reason));
   }
 
   /**
-   * Reserves the slots a claim may fill: those free now (a task whose execution ended frees its
-   * slot before its completion commits). Nothing while stopping.
+   * A held task (claimed, not started) is stopped: a lost lease just drops it (its new owner runs
+   * it); a cancel ends it as a running task's cancel does — the attempt recorded, `cancelled`.
+   */
+  private abortHeld(id: string, reason: AbortReason): void {
+    const held = this.held.take(id);
+    if (!held || reason !== 'cancel') return;
+    const entry = {
+      task: held.task,
+      controller: new AbortController(),
+      startedAt: performance.now(),
+    } as Running;
+    entry.controller.abort(new TaskAbort('cancel'));
+    this.finishing.set(id, entry);
+    entry.done = this.record(entry, undefined, entry.controller.signal.reason)
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err, taskId: held.task.taskId }, 'could not record task outcome'),
+      )
+      .finally(() => this.finishing.delete(id));
+  }
+
+  /**
+   * Reserves what a claim may take: the slots free now (a task whose execution ended frees its
+   * slot before its completion commits) plus the claim-ahead wanted, less what is held already.
+   * Nothing while stopping.
    */
   private reserve(): ClaimRequest {
-    const free = this.options.maxConcurrent - this.running.size - this.reserved;
-    const limit = this.active ? Math.max(0, Math.min(free, MAX_BATCH)) : 0;
+    const room =
+      this.options.maxConcurrent + this.held.wanted - this.running.size - this.held.size - this.reserved;
+    const limit = this.active ? Math.max(0, Math.min(room, MAX_BATCH)) : 0;
     this.reserved += limit;
     return { limit, leaseSeconds: this.options.leaseMs / 1000, excludedAgents: this.agentSlots.full() };
   }
@@ -216,20 +255,23 @@ export class TaskWorker {
     while (this.active) {
       const claim = this.reserve();
       if (claim.limit <= 0) return;
+      const asked = performance.now();
       let rows: TaskRow[] = [];
       try {
         rows = await claimTasks(this.deps.db, this.options.nodeId, claim);
       } finally {
         this.reserved -= claim.limit;
       }
+      this.held.observeClaim(performance.now() - asked);
       const released = await this.startClaimed(rows);
       if (rows.length < claim.limit || released) return;
     }
   }
 
   /**
-   * Starts claimed tasks; gives back those over their agent's `maxConcurrency` (the limit is
-   * learned from the agent, so a claim may overshoot). Returns how many were given back.
+   * Starts claimed tasks as slots allow and holds the rest (claim-ahead); gives back those over
+   * their agent's `maxConcurrency` (the limit is learned from the agent, so a claim may
+   * overshoot). Returns how many were given back.
    */
   private async startClaimed(rows: TaskRow[]): Promise<number> {
     const overLimit: string[] = [];
@@ -245,17 +287,46 @@ export class TaskWorker {
         overLimit.push(task.id);
         continue;
       }
-      this.begin(task, agent, readCheckpoint(row.checkpoint), row.traceparent);
+      const checkpoint = readCheckpoint(row.checkpoint);
+      this.held.hold({ task, agent, checkpoint, traceparent: row.traceparent, since: performance.now() });
+      this.startHeld();
     }
-    if (overLimit.length) {
-      await releaseTasks(this.deps.db, this.options.nodeId, overLimit).catch((err: unknown) =>
-        this.deps.logger.warn(
-          { err: (err as Error).message },
-          'could not give back tasks; their leases will expire',
-        ),
-      );
-    }
+    await this.giveBack(overLimit);
+    this.scheduleHoldExpiry();
     return overLimit.length;
+  }
+
+  /** Starts held tasks while slots are free, in claim order, skipping agents at their limit. */
+  private startHeld(): void {
+    const room = this.options.maxConcurrent - this.running.size;
+    if (room <= 0 || this.held.size === 0 || !this.active) return;
+    const ready = this.held.takeStartable(room, (h) => !h.agent || this.agentSlots.hasRoom(h.agent));
+    for (const h of ready) this.begin(h.task, h.agent, h.checkpoint, h.traceparent);
+  }
+
+  /** Gives held tasks back to `pending` once they waited `holdMs` for a slot. */
+  private scheduleHoldExpiry(): void {
+    const at = this.held.nextExpiry();
+    if (this.holdTimer || at === undefined || !this.active) return;
+    this.holdTimer = setTimeout(
+      () => {
+        this.holdTimer = undefined;
+        void this.giveBack(this.held.takeExpired(performance.now())).finally(() => this.scheduleHoldExpiry());
+      },
+      Math.max(at - performance.now(), 1),
+    );
+    this.holdTimer.unref();
+  }
+
+  /** Back to `pending`, untouched (no attempt counted), for any node to take. */
+  private async giveBack(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await releaseTasks(this.deps.db, this.options.nodeId, ids).catch((err: unknown) =>
+      this.deps.logger.warn(
+        { err: (err as Error).message },
+        'could not give back tasks; their leases will expire',
+      ),
+    );
   }
 
   private begin(
@@ -286,6 +357,8 @@ export class TaskWorker {
     this.running.delete(entry.task.id);
     this.finishing.set(entry.task.id, entry);
     if (agent) this.agentSlots.give(agent.id);
+    this.held.observeRun(performance.now() - entry.startedAt);
+    this.startHeld();
     this.wake();
   }
 
@@ -376,11 +449,11 @@ export class TaskWorker {
       logger.warn({ taskId: task.taskId }, 'lease lost; result discarded, the new owner runs it');
       return;
     }
-    let row: TaskRow | undefined;
     if (failure instanceof TaskWaiting) {
       await this.park(entry, failure, executionTimeMs);
       return;
     }
+    let finished: Task | undefined;
     if (result && failure === undefined) {
       const completion: Completion = {
         id: task.id,
@@ -390,15 +463,16 @@ export class TaskWorker {
         tokensUsed: result.usage.totalTokens,
         executionTimeMs,
       };
-      row =
+      const done =
         task.threadId && this.deps.completeThreadTask
           ? await this.deps.completeThreadTask(task, completion)
           : await this.completions.complete(completion);
+      finished = done && completedTask(task, completion, done);
     } else {
       const timedOut = isAbort(failure, 'timeout');
       const message = failureMessage(failure, task.timeoutSeconds);
       const delayMs = this.options.backoff.delayMs(task.retryCount + 1);
-      row = await failTask(
+      const row = await failTask(
         db,
         task.id,
         owner,
@@ -409,12 +483,13 @@ export class TaskWorker {
         isRetryable(failure),
       );
       if (row?.status === 'pending') this.wakeAfter(delayMs);
+      finished = row && toTask(row);
     }
-    if (!row) {
+    if (!finished) {
       logger.warn({ taskId: task.taskId }, 'task no longer leased to this node; outcome discarded');
       return;
     }
-    reportFinished(this.deps.events, this.deps.metrics, toTask(row), executionTimeMs);
+    reportFinished(this.deps.events, this.deps.metrics, finished, executionTimeMs);
   }
 
   /** Parks a task whose tool calls continue without it: no slot, no lease, its state kept. */

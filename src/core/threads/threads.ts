@@ -11,12 +11,12 @@ import type { Db } from '../../db/index.js';
 import type { Task } from '../../domain.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { type TaskRow, toTask } from '../../repositories/tasks.js';
+import { toTask } from '../../repositories/tasks.js';
 import type { ThreadRepository } from '../../repositories/threads.js';
 import type { AgentManager } from '../agentManager.js';
 import type { EventBus } from '../eventBus.js';
 import type { ChatMessage, ProviderResult } from '../providers/types.js';
-import { type Completion, completeTasks } from '../queue/sql/completeTasks.js';
+import { type CompletedRow, type Completion, completeTasks } from '../queue/sql/completeTasks.js';
 import type { TaskQueue } from '../queue/taskQueue.js';
 import { appendMessages } from './sql/appendMessages.js';
 import { insertThreadTask } from './sql/insertThreadTask.js';
@@ -144,7 +144,7 @@ export class Threads {
   }
 
   /** Completes the task, appends its turn and starts the next parked one — one transaction. */
-  completeTask(task: Task, completion: Completion): Promise<TaskRow | undefined> {
+  completeTask(task: Task, completion: Completion): Promise<CompletedRow | undefined> {
     const threadId = task.threadId as string;
     return this.deps.db.transaction(async (tx) => {
       const lock = await lockThread(tx, threadId);

@@ -201,4 +201,105 @@ describe.each(dbTargets)('task queue on %s', (target) => {
     expect(executions.map((e) => e.status)).toEqual(['failure', 'success']);
     expect(executions[0].errorMessage).toMatch(/dead-node/);
   });
+
+  describe('claim-ahead (tasks claimed before a slot is free, held in the worker)', () => {
+    /**
+     * One slot, and every claim 150 ms slower to reach the database than the tasks take to run:
+     * a few short tasks teach the worker to claim one task ahead. The worker is left stopped, so
+     * that what the test submits next is there for its first claim after `start()`.
+     */
+    async function slowClaimsOneSlot(holdMs: number) {
+      await setUp({ holdMs }, { BSM_MAX_CONCURRENT_TASKS: '1' });
+      const db = system.db as { query: (...args: unknown[]) => Promise<unknown> };
+      const query = db.query;
+      db.query = (sql: unknown, ...rest: unknown[]) =>
+        typeof sql === 'string' && sql.includes('FOR UPDATE SKIP LOCKED')
+          ? new Promise((r) => setTimeout(r, 150)).then(() => query.call(db, sql, ...rest))
+          : query.call(db, sql, ...rest);
+      await system.queue.start();
+      const warm = [];
+      for (let i = 0; i < 3; i++) warm.push(await submit(`warm-${i}`));
+      for (const task of warm) await waitDone(task.taskId);
+      await system.queue.stop();
+    }
+
+    /** Resolves once the task is claimed (`running`) but not started: held by the worker. */
+    async function held(taskId: string, prompt: string) {
+      for (let i = 0; i < 200; i++) {
+        const task = await system.queue.get(taskId);
+        if (task.status === 'running') {
+          expect(provider.calls).not.toContain(prompt);
+          return task;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`${taskId} was never held`);
+    }
+
+    it('starts the next task as the slot frees, claimed with the one before it', async () => {
+      await slowClaimsOneSlot(5_000);
+      const a = await submit('a', { priority: 9 });
+      const b = await submit('b', { priority: 1 });
+      await system.queue.start();
+      const [doneA, doneB] = [await waitDone(a.taskId), await waitDone(b.taskId)];
+      expect([doneA.status, doneB.status]).toEqual(['completed', 'completed']);
+      // One claim took both (its statement's timestamp): b did not wait 150 ms for a claim of its own.
+      expect(doneB.startedAt).toEqual(doneA.startedAt);
+      expect(provider.maxInFlight).toBe(1);
+      expect(await system.queue.executions(b.taskId)).toHaveLength(1);
+    });
+
+    it('gives a held task back to pending when no slot frees within the hold, then runs it once', async () => {
+      await slowClaimsOneSlot(200);
+      const long = await submit('sleep:1500', { priority: 9 });
+      const x = await submit('x', { priority: 1 });
+      await system.queue.start();
+      await held(x.taskId, 'x');
+      for (let i = 0; i < 100; i++) {
+        if ((await system.queue.get(x.taskId)).status === 'pending') break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // Back in the queue, untouched, while the long task still holds the only slot.
+      expect(await system.queue.get(x.taskId)).toMatchObject({
+        status: 'pending',
+        retryCount: 0,
+        leaseOwner: null,
+      });
+      expect((await system.queue.get(long.taskId)).status).toBe('running');
+      expect((await waitDone(x.taskId)).status).toBe('completed');
+      expect(provider.calls.filter((c) => c === 'x')).toHaveLength(1);
+      expect(await system.queue.executions(x.taskId)).toHaveLength(1);
+    });
+
+    it('cancels a held task without running it, recording the attempt as a cancel', async () => {
+      await slowClaimsOneSlot(5_000);
+      await submit('sleep:1000', { priority: 9 });
+      const x = await submit('x', { priority: 1 });
+      await system.queue.start();
+      await held(x.taskId, 'x');
+      expect(await system.queue.cancel(x.taskId)).toMatchObject({ status: 'running', cancelRequested: true });
+      expect((await waitDone(x.taskId)).status).toBe('cancelled');
+      expect(provider.calls).not.toContain('x');
+      const [execution] = await system.queue.executions(x.taskId);
+      expect(execution).toMatchObject({ status: 'failure', errorMessage: 'cancelled' });
+    });
+
+    it('gives held tasks back on stop(), without counting an attempt', async () => {
+      await slowClaimsOneSlot(5_000);
+      const long = await submit('sleep:20000', { priority: 9 });
+      const x = await submit('x', { priority: 1 });
+      await system.queue.start();
+      await held(x.taskId, 'x');
+      await system.queue.stop(100);
+      for (const task of [long, x]) {
+        expect(await system.queue.get(task.taskId)).toMatchObject({
+          status: 'pending',
+          retryCount: 0,
+          leaseOwner: null,
+        });
+        expect(await system.queue.executions(task.taskId)).toHaveLength(0);
+      }
+      expect(provider.calls).not.toContain('x');
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../../db/index.js';
-import type { TaskRow } from '../../../repositories/tasks.js';
+import type { Task } from '../../../domain.js';
 import type { Usage } from '../../providers/types.js';
 import { addUserSpend, attemptCostUsd } from './attemptCost.js';
 
@@ -16,6 +16,12 @@ export interface Completion extends AttemptRecord {
   result: unknown;
 }
 
+/** What the completing statement answers per task completed: the rest the worker knows already. */
+export interface CompletedRow {
+  id: string;
+  completed_at: Date;
+}
+
 /**
  * Marks a batch of tasks completed and records their attempts — one statement, one round trip,
  * one commit (one WAL flush) for all of it:
@@ -23,6 +29,8 @@ export interface Completion extends AttemptRecord {
  *   state change (SPEC §5), and add their cost to the owners' spending today (budgets);
  * - `lease_owner = $2` makes a worker whose lease was taken back unable to overwrite the new
  *   owner's work: its tasks are simply not among the completed rows.
+ * Only the ids and completion times come back: the worker has the rest of each task (a whole
+ * row per task, its input and output included, cost parsing on both sides for nothing).
  * It used to claim new tasks for the freed slots in the same statement; since a slot is freed as
  * soon as its task's execution ends, a claim of its own (while this commits) drains faster
  * (2,842–2,870 vs 2,550–2,574 tasks/s in bench:queue, docs/BENCHMARKS.md).
@@ -33,8 +41,12 @@ export interface Completion extends AttemptRecord {
  * scan over every dead index entry of tasks completed since the last vacuum (4,706 entries for
  * one completion in the benchmark's EXPLAIN ANALYZE). The partial index cannot serve this form.
  */
-export async function completeTasks(db: Queryable, owner: string, batch: Completion[]): Promise<TaskRow[]> {
-  const { rows } = await db.query<TaskRow>(
+export async function completeTasks(
+  db: Queryable,
+  owner: string,
+  batch: Completion[],
+): Promise<CompletedRow[]> {
+  const { rows } = await db.query<CompletedRow>(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb)
          AS i(id uuid, result jsonb, execution_id text, output text, tokens_used int, execution_time_ms int,
@@ -45,7 +57,7 @@ export async function completeTasks(db: Queryable, owner: string, batch: Complet
            lease_owner = NULL, lease_expires_at = NULL
        FROM input i
        WHERE t.id = i.id AND t.lease_owner = $2 AND NOT (t.status IS DISTINCT FROM 'running')
-       RETURNING t.*
+       RETURNING t.id, t.agent_id, t.input, t.created_by, t.completed_at
      ), priced AS (
        SELECT i.execution_id, done.agent_id, done.id AS task_id, done.input::text AS task_input, i.output,
               i.tokens_used, i.execution_time_ms, i.input_tokens, i.output_tokens, done.created_by,
@@ -60,7 +72,7 @@ export async function completeTasks(db: Queryable, owner: string, batch: Complet
      ), spend AS (
        ${addUserSpend('priced')}
      )
-     SELECT * FROM done`,
+     SELECT id, completed_at FROM done`,
     [
       JSON.stringify(
         batch.map((c) => ({
@@ -79,6 +91,19 @@ export async function completeTasks(db: Queryable, owner: string, batch: Complet
     { prepare: true },
   );
   return rows;
+}
+
+/** The task as the completing statement left it (the statement sends back only what changed). */
+export function completedTask(task: Task, completion: Completion, row: CompletedRow): Task {
+  return {
+    ...task,
+    status: 'completed',
+    output: completion.result as Task['output'],
+    error: null,
+    completedAt: row.completed_at,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+  };
 }
 
 /** The provider's token counts, carried in the task's output (`{text, usage}`). */
