@@ -4,9 +4,10 @@
  * round trip (SPEC §15; docs/BENCHMARKS.md measured that wait as what held the drain back).
  *
  * - How many: as many as the slots finish during one claim's round trip (Little's law: slots ×
- *   claim time ÷ execution time, both running averages), at most one per slot. Tasks that take
+ *   claim time ÷ execution time, both running averages), at most `maxAhead`. Tasks that take
  *   seconds (model calls) against a claim's few milliseconds give 0: a worker running them holds
- *   nothing. A stream of short tasks keeps about a claim's worth ready.
+ *   nothing. A stream of short tasks keeps a claim's worth ready, and claims grow with it (fewer
+ *   statements per task).
  * - How long: at most `holdMs`. A held task not started by then goes back to `pending`, untouched,
  *   for any node to take — a busy node never sits on work another node could run — and the
  *   estimate learns that tasks now take at least that long (so it stops claiming ahead at once).
@@ -39,6 +40,7 @@ export class HeldTasks {
 
   constructor(
     private readonly slots: number,
+    private readonly maxAhead: number,
     readonly holdMs: number,
   ) {}
 
@@ -49,7 +51,7 @@ export class HeldTasks {
   /** How many tasks to claim beyond the free slots. */
   get wanted(): number {
     const n = Math.floor((this.slots * this.claimMs) / this.runMs);
-    return Number.isFinite(n) ? Math.min(this.slots, n) : 0;
+    return Number.isFinite(n) ? Math.min(this.maxAhead, n) : 0;
   }
 
   /** A claim's answer came `ms` after it was asked. */

@@ -96,6 +96,12 @@ const MAX_BATCH = 50;
 const REAP_BATCH = 100;
 /** The longest a claimed-ahead task waits in this worker for a slot before it is given back. */
 const HOLD_MS = 200;
+/**
+ * At most this many tasks per slot are claimed ahead. Claims grow with it: in bench:queue (one
+ * `bsm worker`, 10 slots, no-op tasks) 1 per slot drained 2,010–2,180 tasks/s in claims of ~18,
+ * 2 → 2,759–2,829 (~28), 4 → 2,761–3,370 (~46) — docs/BENCHMARKS.md.
+ */
+const AHEAD_PER_SLOT = 4;
 
 export class TaskWorker {
   private readonly running = new Map<string, Running>();
@@ -123,7 +129,11 @@ export class TaskWorker {
     private readonly deps: WorkerDeps,
   ) {
     this.completions = new CompletionBatcher(deps.db, options.nodeId);
-    this.held = new HeldTasks(options.maxConcurrent, options.holdMs ?? HOLD_MS);
+    this.held = new HeldTasks(
+      options.maxConcurrent,
+      options.maxConcurrent * AHEAD_PER_SLOT,
+      options.holdMs ?? HOLD_MS,
+    );
     this.lease = new LeaseKeeper(
       deps.db,
       options.nodeId,

@@ -12,27 +12,31 @@ const held = (id: string, since: number) => ({
 
 describe('HeldTasks (claim-ahead)', () => {
   it('wants nothing ahead until it has seen a claim and a task run', () => {
-    const h = new HeldTasks(10, 200);
+    const h = new HeldTasks(10, 10, 200);
     expect(h.wanted).toBe(0);
     h.observeClaim(2);
     expect(h.wanted).toBe(0);
     h.observeRun(0.5);
-    expect(h.wanted).toBe(10); // 10 slots × 2 ms ÷ 0.5 ms = 40, at most one per slot
+    expect(h.wanted).toBe(10); // 10 slots × 2 ms ÷ 0.5 ms = 40, at most maxAhead
+    const more = new HeldTasks(10, 40, 200);
+    more.observeClaim(2);
+    more.observeRun(0.5);
+    expect(more.wanted).toBe(40);
   });
 
   it('wants what the slots finish during one claim (Little’s law), nothing for long tasks', () => {
-    const h = new HeldTasks(10, 200);
+    const h = new HeldTasks(10, 10, 200);
     h.observeClaim(3);
     h.observeRun(10);
     expect(h.wanted).toBe(3); // 10 × 3 ÷ 10
-    const long = new HeldTasks(10, 200);
+    const long = new HeldTasks(10, 10, 200);
     long.observeClaim(3);
     long.observeRun(2_000);
     expect(long.wanted).toBe(0);
   });
 
   it('gives back only tasks held past the hold, oldest first, and then stops claiming ahead', () => {
-    const h = new HeldTasks(2, 200);
+    const h = new HeldTasks(2, 2, 200);
     h.observeClaim(5);
     h.observeRun(1);
     expect(h.wanted).toBe(2);
@@ -48,7 +52,7 @@ describe('HeldTasks (claim-ahead)', () => {
   });
 
   it('starts held tasks in claim order, skipping those that cannot start yet', () => {
-    const h = new HeldTasks(3, 200);
+    const h = new HeldTasks(3, 3, 200);
     for (const id of ['a', 'b', 'c']) h.hold(held(id, 0));
     const started = h.takeStartable(2, (e) => e.task.id !== 'a');
     expect(started.map((e) => e.task.id)).toEqual(['b', 'c']);
