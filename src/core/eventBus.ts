@@ -35,7 +35,7 @@ export class EventBus {
   async start(): Promise<void> {
     await this.transport?.start((event) => {
       if (event.nodeId === this.nodeId) return; // our own echo
-      this.deliver(event);
+      this.receive(event);
     });
   }
 
@@ -100,12 +100,19 @@ export class EventBus {
     return { counts: Object.fromEntries(this.counts), listeners: this.listeners.size };
   }
 
-  private deliver(event: BusEvent): void {
-    // Dedupe by id (bounded memory): a transport that redelivers never doubles an event.
+  /**
+   * Another node's event. Deduped by id (bounded memory): a transport that redelivers never doubles
+   * an event. (This node's own events need no such check: their echo is dropped by node id.)
+   */
+  private receive(event: BusEvent): void {
     if (this.seen.has(event.id)) return;
     this.seen.add(event.id);
     this.seenOrder.push(event.id);
     if (this.seenOrder.length > 10_000) this.seen.delete(this.seenOrder.shift()!);
+    this.deliver(event);
+  }
+
+  private deliver(event: BusEvent): void {
     this.counts.set(event.type, (this.counts.get(event.type) ?? 0) + 1);
     for (const { fn, types } of this.listeners) {
       if (types && !types.has(event.type)) continue;

@@ -36,6 +36,7 @@ const SHIPPED: Record<string, string> = {
   '037_task_traceparent': 'c3191b98df54233ef6a9f9c71c19e15a04fdee9b8cc23d65ab74c064d62c458c',
   '038_resume_waiting_lock': 'c5260d5ac94139bdb6aba5b2ca721a39d72931cf496888f93996b83bd96e65ea',
   '039_user_daily_spend': 'b2dd786b38f40fee86044636cefb7f63778715e9316bf96fac471b5133afd0e8',
+  '040_event_log_sweep_by_seq': '29e6469889b89ee21f0d1d01dedce4644f6969f42d1e9bef635812f73de9f6c4',
 };
 
 describe('shipped migrations', () => {

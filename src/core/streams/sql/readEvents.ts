@@ -43,10 +43,21 @@ export async function eventLogBounds(db: Queryable): Promise<{ oldest: number | 
   return { oldest: row?.oldest == null ? null : Number(row.oldest), last: Number(row?.last ?? 0) };
 }
 
-/** Deletes events older than the retention window; returns how many. */
+/**
+ * Deletes events older than the retention window; returns how many. Events are appended in time
+ * order, so the expired ones are those before the first kept one in `seq` order: found by walking
+ * the primary key from its start (as many steps as there are events to delete), without an index
+ * on `created_at` to maintain per event (migration 040). An event whose node's clock ran behind
+ * its neighbours' only makes the sweep stop early: retention is a minimum, never a cut into it.
+ */
 export async function sweepEvents(db: Queryable, retentionSeconds: number): Promise<number> {
   const { rowCount } = await db.query(
-    `DELETE FROM event_log WHERE created_at < CURRENT_TIMESTAMP - make_interval(secs => $1)`,
+    `DELETE FROM event_log
+     WHERE seq < COALESCE(
+       (SELECT seq FROM event_log
+        WHERE created_at >= CURRENT_TIMESTAMP - make_interval(secs => $1)
+        ORDER BY seq LIMIT 1),
+       (SELECT last_seq + 1 FROM event_log_counter))`,
     [retentionSeconds],
   );
   return rowCount;
