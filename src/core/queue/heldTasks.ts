@@ -50,8 +50,9 @@ export class HeldTasks {
 
   /** How many tasks to claim beyond the free slots. */
   get wanted(): number {
+    // NaN until a claim was timed; 0 until a task ran (runMs infinite); Infinity for 0 ms runs.
     const n = Math.floor((this.slots * this.claimMs) / this.runMs);
-    return Number.isFinite(n) ? Math.min(this.maxAhead, n) : 0;
+    return Number.isNaN(n) ? 0 : Math.min(this.maxAhead, n);
   }
 
   /** A claim's answer came `ms` after it was asked. */

@@ -22,6 +22,10 @@ describe('HeldTasks (claim-ahead)', () => {
     more.observeClaim(2);
     more.observeRun(0.5);
     expect(more.wanted).toBe(40);
+    const instant = new HeldTasks(10, 40, 200);
+    instant.observeClaim(2);
+    instant.observeRun(0);
+    expect(instant.wanted).toBe(40);
   });
 
   it('wants what the slots finish during one claim (Little’s law), nothing for long tasks', () => {
