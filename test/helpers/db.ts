@@ -4,10 +4,11 @@
  * database `bsm_test_<random>` and drops only that one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { createPgDb } from '../../src/db/pg.js';
@@ -57,9 +58,19 @@ export async function createServerDatabase(): Promise<{ url: string; drop: () =>
   };
 }
 
+let template: Blob | undefined;
+
+/** The fresh cluster test/globalSetup.ts dumped (read once per test process), if there is one. */
+function pgliteTemplate(): Blob | undefined {
+  if (template) return template;
+  const file = inject('pgliteTemplate');
+  if (file) template = new Blob([readFileSync(file)]);
+  return template;
+}
+
 export async function createTestDatabase(target: DbTarget): Promise<TestDatabase> {
   if (target === 'pglite') {
-    const db = await createPgliteDb(undefined);
+    const db = await createPgliteDb(undefined, { loadDataDir: pgliteTemplate() });
     return { target, url: undefined, db, drop: () => db.close() };
   }
   const server = await createServerDatabase();
