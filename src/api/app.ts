@@ -11,7 +11,7 @@ import { consoleRoutes } from './console.js';
 import { errorBody, handleError } from './errorHandler.js';
 import { registerOpenApi } from './openapi.js';
 import { API_CONTENT_SECURITY_POLICY, refuseNulCharacters, routerError } from './requestGuards.js';
-import { RequestLogController } from './requestLog.js';
+import { RequestLogController, requestLoggerFactory } from './requestLog.js';
 import { agentRunRoutes } from './routes/agentRun.js';
 import { agentRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
@@ -132,6 +132,8 @@ export async function buildApp(system: System, options: AppOptions = {}): Promis
     frameworkErrors: routerError,
     // One line per request, written when it ends (requestLog.ts), instead of Fastify's two.
     logController: new RequestLogController(),
+    // …through a request logger made when first used (requestLog.ts), not on every request.
+    childLoggerFactory: requestLoggerFactory,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(handleError);

@@ -63,6 +63,11 @@ export interface ReadOptions<T> {
   ttl?: number;
   /** Rebuilds what JSON loses (Dates) so a cached value has the loader's shape. */
   revive?: (raw: unknown) => T;
+  /**
+   * The caller only reads what it gets: a near-cache hit may then hand every caller one
+   * deep-frozen object (MemoryCache.getShared) instead of a fresh parse and revive per read.
+   */
+  readOnly?: boolean;
 }
 
 interface Flight {
@@ -179,11 +184,13 @@ export class CacheService {
   async getWithFallback<T>(key: string, loader: () => Promise<T>, options: ReadOptions<T> = {}): Promise<T> {
     const revive = options.revive ?? ((raw: unknown) => raw as T);
     if (this.localUsable) {
-      const raw = await this.local.get(key);
-      if (raw !== null) {
+      const hit = options.readOnly
+        ? this.local.getShared(key, revive)
+        : await this.local.get(key).then((raw) => (raw === null ? null : revive(raw)));
+      if (hit !== null) {
         this.counts.hits++;
         this.counts.localHits++;
-        return revive(raw);
+        return hit;
       }
     }
     const inFlight = this.flights.get(key);

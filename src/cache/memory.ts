@@ -10,9 +10,21 @@ export interface MemoryCacheOptions {
 }
 
 interface Entry {
-  /** The JSON text: callers get a fresh copy on every read, as from Redis. */
+  /** The JSON text: `get` gives callers a fresh copy on every read, as from Redis. */
   json: string;
   expiresAt: number;
+  /** `getShared`'s value, revived once by `sharedBy`, deep-frozen. */
+  shared?: unknown;
+  sharedBy?: (raw: unknown) => unknown;
+}
+
+/** Freezes a JSON-shaped value (and Dates a reviver put in it) all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /**
@@ -44,6 +56,23 @@ export class MemoryCache implements Cache {
     this.entries.delete(key);
     this.entries.set(key, entry);
     return JSON.parse(entry.json) as T;
+  }
+
+  /**
+   * The entry revived once and deep-frozen: the same read-only object to every caller until the
+   * entry is replaced, dropped or expires — no parse, no revive and no garbage per hit, for readers
+   * that never modify what they read (a modification throws). Synchronous: nothing to wait for.
+   */
+  getShared<T>(key: string, revive: (raw: unknown) => T): T | null {
+    const entry = this.live(key);
+    if (!entry) return null;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (entry.sharedBy !== revive) {
+      entry.shared = deepFreeze(revive(JSON.parse(entry.json)));
+      entry.sharedBy = revive;
+    }
+    return entry.shared as T;
   }
 
   async set(key: string, value: unknown, ttlSeconds: number = DEFAULT_TTL_SECONDS): Promise<void> {

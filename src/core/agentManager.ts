@@ -120,7 +120,10 @@ export class AgentManager {
 
   private cached<T>(key: string, revive: (raw: unknown) => T, load: () => Promise<T>): Promise<T> {
     const cache = this.deps.cache;
-    return cache ? cache.getWithFallback(key, load, { ttl: CACHE_TTL.MEDIUM, revive }) : load();
+    // readOnly: nothing modifies an agent or page it reads (a near-cache hit is one frozen object).
+    return cache
+      ? cache.getWithFallback(key, load, { ttl: CACHE_TTL.MEDIUM, revive, readOnly: true })
+      : load();
   }
 
   private validate(input: Partial<NewAgent>): void {

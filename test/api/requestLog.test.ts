@@ -3,8 +3,8 @@
  * slow requests are logged; `debug` shows every request (src/api/requestLog.ts).
  */
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestLogLevel, SLOW_REQUEST_MS } from '../../src/api/requestLog.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RequestLogger, requestLogLevel, SLOW_REQUEST_MS } from '../../src/api/requestLog.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 
@@ -30,11 +30,51 @@ describe('the request log level', () => {
   });
 });
 
+describe('a request logger', () => {
+  it('makes its child only when something logs through it, bound to the request id', () => {
+    const out = sink();
+    const parent = createLogger('info', out.stream);
+    const child = vi.spyOn(parent, 'child');
+    const log = new RequestLogger(parent, { reqId: 'r-1' }, {});
+    expect(log.isLevelEnabled('info')).toBe(true);
+    expect(log.isLevelEnabled('debug')).toBe(false);
+    expect(log.level).toBe('info');
+    log.debug('not written');
+    expect(child).toHaveBeenCalledTimes(1); // a call made it, even though the level drops the line
+    log.warn({ password: 'hunter2' }, 'written');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(out.lines).toEqual([expect.objectContaining({ level: 40, reqId: 'r-1', msg: 'written' })]);
+    expect(JSON.stringify(out.lines)).not.toContain('hunter2');
+  });
+
+  it('follows a level of its own (a route log level) rather than the parent', () => {
+    const parent = createLogger('info', sink().stream);
+    const log = new RequestLogger(parent, { reqId: 'r-2' }, { level: 'error' });
+    expect(log.isLevelEnabled('warn')).toBe(false);
+    expect(log.isLevelEnabled('error')).toBe(true);
+    expect(log.level).toBe('error');
+  });
+});
+
 describe.each(['info', 'debug'] as const)('request logging at LOG_LEVEL=%s', (level) => {
   let t: TestSystem;
   const out = sink();
+  const logger = createLogger(level, out.stream);
   beforeAll(async () => {
-    t = await createTestSystem('pglite', {}, { logger: createLogger(level, out.stream) });
+    t = await createTestSystem('pglite', {}, { logger });
+  });
+
+  it(`makes a request's child logger only when it logs (${level})`, async () => {
+    await t.inject('/api/agents'); // the admin's login and first use, outside the count
+    const child = vi.spyOn(logger, 'child');
+    try {
+      expect((await t.inject('/api/agents')).statusCode).toBe(200);
+      expect(child).toHaveBeenCalledTimes(level === 'debug' ? 1 : 0);
+      expect((await t.app.inject({ method: 'GET', url: '/api/agents' })).statusCode).toBe(401);
+      expect(child).toHaveBeenCalledTimes(level === 'debug' ? 2 : 1);
+    } finally {
+      child.mockRestore();
+    }
   });
   afterAll(() => t?.close());
 

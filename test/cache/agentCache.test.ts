@@ -53,6 +53,10 @@ describe.each(cases)('agent reads through the $cache cache on $target', ({ targe
     const after = t.system.cache.metrics();
     expect(after.hits - before.hits).toBe(2);
     expect(after.misses - before.misses).toBe(2);
+    // A hit is one read-only object for every reader (no parse per read), never the database's.
+    expect(await t.system.agents.get(agent.agentId)).toBe(second);
+    expect(Object.isFrozen(second) && Object.isFrozen(second.capabilities)).toBe(true);
+    expect(Object.isFrozen(first)).toBe(false);
   });
 
   it('serves the first page of the list from the cache with revived items', async () => {

@@ -126,6 +126,39 @@ describe('the in-process cache', () => {
     expect(cache.size).toBe(2);
   });
 
+  it('shares one revived, deep-frozen value per entry with read-only readers, until the entry changes', async () => {
+    const cache = new MemoryCache();
+    let revived = 0;
+    const revive = (raw: unknown) => {
+      revived++;
+      const value = raw as { at: string; tags: string[] };
+      return { ...value, at: new Date(value.at) };
+    };
+    expect(cache.getShared('k', revive)).toBeNull();
+    await cache.set('k', { at: '2026-01-01T00:00:00.000Z', tags: ['a'], inner: { n: 1 } });
+    const first = cache.getShared('k', revive);
+    expect(cache.getShared('k', revive)).toBe(first);
+    expect(revived).toBe(1);
+    expect(first).toEqual({ at: new Date('2026-01-01T00:00:00.000Z'), tags: ['a'], inner: { n: 1 } });
+    expect(Object.isFrozen(first) && Object.isFrozen(first?.tags)).toBe(true);
+    expect(() => first?.tags.push('b')).toThrow(TypeError);
+    expect(() => {
+      (first as unknown as { inner: { n: number } }).inner.n = 2;
+    }).toThrow(TypeError);
+    // A plain read is still a fresh, writable copy.
+    const copy = (await cache.get<{ tags: string[] }>('k'))!;
+    copy.tags.push('b');
+    expect(cache.getShared('k', revive)?.tags).toEqual(['a']);
+    // Another reviver gets its own shape; a new value, a new object.
+    expect(cache.getShared('k', (raw) => raw)).not.toBe(first);
+    await cache.set('k', { at: '2026-02-01T00:00:00.000Z', tags: [] });
+    const second = cache.getShared('k', revive);
+    expect(second).not.toBe(first);
+    expect(second?.at.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    await cache.del('k');
+    expect(cache.getShared('k', revive)).toBeNull();
+  });
+
   it('caps every TTL at its maximum', async () => {
     let now = 0;
     const cache = new MemoryCache({ maxTtlSeconds: 60, now: () => now });
