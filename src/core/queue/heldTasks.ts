@@ -12,7 +12,8 @@
  *   for any node to take — a busy node never sits on work another node could run — and the
  *   estimate learns that tasks now take at least that long (so it stops claiming ahead at once).
  * A held task is `running` in the database (leased to this node, its lease renewed like the
- * others): a cancel ends it without running it, a lost lease drops it, stop() gives it back.
+ * others): a cancel ends it without running it, a lost lease drops it, stop() starts what its
+ * free slots can take (the drain waits for those) and gives the rest back.
  */
 import type { Agent, Task } from '../../domain.js';
 import type { Checkpoint } from './checkpoint.js';

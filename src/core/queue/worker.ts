@@ -180,6 +180,9 @@ export class TaskWorker {
     await this.claiming;
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
+    // A task claimed for a free slot is `running` for everyone who looks: it runs, and the drain
+    // waits for it like the others. Only what was claimed ahead of the slots goes back.
+    this.startHeld(true);
     await this.giveBack(this.held.takeAll());
     const deadline = Date.now() + drainMs;
     const all = () => Promise.all([...this.running.values(), ...this.finishing.values()].map((r) => r.done));
@@ -287,11 +290,7 @@ export class TaskWorker {
     const overLimit: string[] = [];
     for (const row of rows) {
       const task = toTask(row);
-      if (!this.active) {
-        // Claimed while stop() began: back to the queue, untouched.
-        overLimit.push(task.id);
-        continue;
-      }
+      // Claimed while stop() began: held like the others; stop() starts what fits its free slots.
       const agent = await this.deps.agentById(row.agent_id as string).catch(() => undefined);
       if (agent && !this.agentSlots.hasRoom(agent)) {
         overLimit.push(task.id);
@@ -306,10 +305,13 @@ export class TaskWorker {
     return overLimit.length;
   }
 
-  /** Starts held tasks while slots are free, in claim order, skipping agents at their limit. */
-  private startHeld(): void {
+  /**
+   * Starts held tasks while slots are free, in claim order, skipping agents at their limit. While
+   * stopping only when stop() asks (`draining`), once no claim is in flight.
+   */
+  private startHeld(draining = false): void {
     const room = this.options.maxConcurrent - this.running.size;
-    if (room <= 0 || this.held.size === 0 || !this.active) return;
+    if (room <= 0 || this.held.size === 0 || !(this.active || draining)) return;
     const ready = this.held.takeStartable(room, (h) => !h.agent || this.agentSlots.hasRoom(h.agent));
     for (const h of ready) this.begin(h.task, h.agent, h.checkpoint, h.traceparent);
   }

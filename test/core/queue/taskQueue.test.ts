@@ -284,6 +284,16 @@ describe.each(dbTargets)('task queue on %s', (target) => {
       expect(execution).toMatchObject({ status: 'failure', errorMessage: 'cancelled' });
     });
 
+    it('runs a task claimed as stop() begins when a slot is free for it: `running` means it finishes', async () => {
+      await slowClaimsOneSlot(5_000);
+      const x = await submit('x');
+      await system.queue.start(); // its first claim now waits 150 ms before reaching the database
+      await system.queue.stop();
+      expect(await system.queue.get(x.taskId)).toMatchObject({ status: 'completed', retryCount: 0 });
+      expect(provider.calls.filter((c) => c === 'x')).toHaveLength(1);
+      expect(await system.queue.executions(x.taskId)).toHaveLength(1);
+    });
+
     it('gives held tasks back on stop(), without counting an attempt', async () => {
       await slowClaimsOneSlot(5_000);
       const long = await submit('sleep:20000', { priority: 9 });
