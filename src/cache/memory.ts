@@ -51,11 +51,8 @@ export class MemoryCache implements Cache {
   }
 
   async get<T = unknown>(key: string): Promise<T | null> {
-    const entry = this.live(key);
-    if (!entry) return null;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return JSON.parse(entry.json) as T;
+    const entry = this.hit(key);
+    return entry ? (JSON.parse(entry.json) as T) : null;
   }
 
   /**
@@ -64,10 +61,8 @@ export class MemoryCache implements Cache {
    * that never modify what they read (a modification throws). Synchronous: nothing to wait for.
    */
   getShared<T>(key: string, revive: (raw: unknown) => T): T | null {
-    const entry = this.live(key);
+    const entry = this.hit(key);
     if (!entry) return null;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
     if (entry.sharedBy !== revive) {
       entry.shared = deepFreeze(revive(JSON.parse(entry.json)));
       entry.sharedBy = revive;
@@ -120,6 +115,16 @@ export class MemoryCache implements Cache {
 
   async close(): Promise<void> {
     this.entries.clear();
+  }
+
+  /** A read: the live entry, made the most recently used. */
+  private hit(key: string): Entry | undefined {
+    const entry = this.live(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return entry;
   }
 
   /** The entry if present and unexpired; an expired one is dropped on the way. */
