@@ -180,9 +180,8 @@ export class TaskWorker {
     await this.claiming;
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
-    // A task claimed for a free slot is `running` for everyone who looks: it runs, and the drain
-    // waits for it like the others. Only what was claimed ahead of the slots goes back.
-    this.startHeld(true);
+    // A task claimed for a free slot started as it came (even as the stop began: it is `running`
+    // for everyone who looks), and the drain waits for it; what was claimed ahead goes back.
     await this.giveBack(this.held.takeAll());
     const deadline = Date.now() + drainMs;
     const all = () => Promise.all([...this.running.values(), ...this.finishing.values()].map((r) => r.done));
@@ -290,7 +289,6 @@ export class TaskWorker {
     const overLimit: string[] = [];
     for (const row of rows) {
       const task = toTask(row);
-      // Claimed while stop() began: held like the others; stop() starts what fits its free slots.
       const agent = await this.deps.agentById(row.agent_id as string).catch(() => undefined);
       if (agent && !this.agentSlots.hasRoom(agent)) {
         overLimit.push(task.id);
@@ -306,12 +304,12 @@ export class TaskWorker {
   }
 
   /**
-   * Starts held tasks while slots are free, in claim order, skipping agents at their limit. While
-   * stopping only when stop() asks (`draining`), once no claim is in flight.
+   * Starts held tasks while slots are free, in claim order, skipping agents at their limit — also
+   * while stopping: until stop() gives the held tasks back, a free slot runs one (the drain waits).
    */
-  private startHeld(draining = false): void {
+  private startHeld(): void {
     const room = this.options.maxConcurrent - this.running.size;
-    if (room <= 0 || this.held.size === 0 || !(this.active || draining)) return;
+    if (room <= 0 || this.held.size === 0) return;
     const ready = this.held.takeStartable(room, (h) => !h.agent || this.agentSlots.hasRoom(h.agent));
     for (const h of ready) this.begin(h.task, h.agent, h.checkpoint, h.traceparent);
   }
